@@ -1,0 +1,15 @@
+"""`python -m dealercare <command>` is manage.py: e.g. `python -m dealercare load_demo`."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealercare.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The JSON API: /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from dealercare.core.api import install_error_handlers
+from dealercare.customers.api import router as customers_router
+from dealercare.org.api import router as org_router
+
+api = NinjaAPI(
+    title="DealerCare API",
+    version="1",
+    description="客户服务与售后质量平台 · Customer-service and after-sales quality platform. "
+    "Authenticate with `POST /api/v1/auth/token`, then `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", org_router)
+api.add_router("", customers_router)

@@ -1,0 +1,87 @@
+"""Shared API building blocks: the error shape, pagination and the exception handlers."""
+
+from typing import Annotated, Generic, TypeVar
+
+from django.http import Http404
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import AfterValidator
+
+from .errors import DomainError
+
+MAX_INT = 2**63 - 1
+T = TypeVar("T")
+
+
+class ErrorOut(Schema):
+    code: str = Field(..., examples=["invalid_vin"])
+    message: str = Field(..., examples=["车架号（VIN）必须是 17 位。"])
+    field: str | None = Field(None, examples=["vin"])
+
+
+def errors(*statuses: int) -> dict:
+    """The error part of an operation's `response=`: every status it may answer, declared."""
+    return dict.fromkeys(statuses or (401, 403, 404, 409, 422), ErrorOut)
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    items: list[T]
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+# Text from the outside world: no NUL or other control characters (PostgreSQL refuses NUL).
+Text = Annotated[str, AfterValidator(_no_control_characters)]
+Limit = Annotated[int, Field(50, ge=1, le=200, description="Page size")]
+Offset = Annotated[int, Field(0, ge=0, le=10_000_000)]
+Id = Annotated[int, Field(..., ge=1, le=MAX_INT)]
+
+
+def paginate(queryset, *, limit: int, offset: int) -> dict:
+    return {"count": queryset.count(), "items": list(queryset[offset : offset + limit])}
+
+
+_STATUS_CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        body = DomainError("请先登录或提供有效的令牌。", "Log in or send a valid bearer token.")
+        return api.create_response(
+            request, {**body.as_dict(), "code": "unauthenticated"}, status=401
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        body = DomainError("记录不存在。", "Not found.", code="not_found")
+        return api.create_response(request, body.as_dict(), status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return api.create_response(
+            request, {"code": code, "message": str(exc.message), "field": None},
+            status=exc.status_code,
+        )
+
+    @api.exception_handler(NinjaValidationError)
+    def invalid_input(request, exc: NinjaValidationError):
+        first = exc.errors[0] if exc.errors else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload")]
+        field = location[-1] if location and location[0] not in ("query", "path") else None
+        if location and location[0] in ("query", "path") and len(location) > 1:
+            field = location[1]
+        message = first.get("msg", "invalid input")
+        error = DomainError(f"输入有误：{message}", f"Invalid input: {message}", field=field)
+        return api.create_response(request, {**error.as_dict(), "code": "invalid"}, status=422)

@@ -1,0 +1,61 @@
+"""Roles are Django groups named by their code (DOMAIN.md), with the permissions each needs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CS_AGENT = "cs_agent", _("客服专员")
+    SERVICE_ADVISOR = "service_advisor", _("服务顾问")
+    TECHNICIAN = "technician", _("技师")
+    CS_MANAGER = "cs_manager", _("客服经理")
+    AFTERSALES_MANAGER = "aftersales_manager", _("售后经理")
+    SALES_CONSULTANT = "sales_consultant", _("销售顾问")
+    STORE_MANAGER = "store_manager", _("总经理")
+    HQ_QUALITY = "hq_quality", _("集团质量部")
+    ADMIN = "admin", _("系统管理员")
+
+
+# Roles that see every store of the group (when not tied to one store).
+ALL_STORE_ROLES = {Role.HQ_QUALITY, Role.ADMIN}
+
+_READ_CUSTOMERS = ["customers.view_customer", "customers.view_vehicle"]
+_WRITE_CUSTOMERS = [
+    "customers.add_customer",
+    "customers.change_customer",
+    "customers.add_vehicle",
+    "customers.change_vehicle",
+]
+_REVEAL = ["customers.reveal_mobile"]
+_OUTBOX = ["notifications.view_message"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CS_AGENT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.SERVICE_ADVISOR: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.TECHNICIAN: _READ_CUSTOMERS,
+    Role.CS_MANAGER: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.AFTERSALES_MANAGER: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
+    Role.SALES_CONSULTANT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
+    Role.STORE_MANAGER: _READ_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.HQ_QUALITY: _READ_CUSTOMERS + _OUTBOX,
+    Role.ADMIN: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+}
+
+
+def roles_sync(sender=None, using="default", **kwargs):
+    """Create the role groups and (re)assign their permissions; idempotent (post_migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=str(role.value))
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)

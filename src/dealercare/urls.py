@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from .api import api
+from .org import views as org_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("stores/switch/", org_views.store_switch, name="store_switch"),
+    path("customers/", include("dealercare.customers.urls")),
+    path("messages/", include("dealercare.notifications.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,62 @@
+import pytest
+from django.test import Client
+
+from dealercare.org.services import api_token_create
+
+from .factories import make_customer, make_staff, make_store, make_vehicle
+
+
+@pytest.fixture
+def store_a(db):
+    return make_store("BJ01", name="北京朝阳店", plate_prefix="京A")
+
+
+@pytest.fixture
+def store_b(db):
+    return make_store("SH01", name="上海浦东店", plate_prefix="沪A")
+
+
+@pytest.fixture
+def agent_a(store_a):
+    return make_staff("cs_agent", store_a)
+
+
+@pytest.fixture
+def agent_b(store_b):
+    return make_staff("cs_agent", store_b)
+
+
+@pytest.fixture
+def technician_a(store_a):
+    return make_staff("technician", store_a)
+
+
+@pytest.fixture
+def hq_user(db):
+    return make_staff("hq_quality", None)
+
+
+@pytest.fixture
+def customer_a(store_a, agent_a):
+    return make_customer(store_a, agent_a, name="王芳", mobile="13812345678")
+
+
+@pytest.fixture
+def vehicle_a(customer_a, agent_a):
+    return make_vehicle(customer_a, agent_a, plate="京A12345")
+
+
+@pytest.fixture
+def customer_b(store_b, agent_b):
+    return make_customer(store_b, agent_b, name="李强", mobile="13987654321")
+
+
+def api_client_for(user) -> Client:
+    """A client that authenticates the way API consumers do: a bearer token."""
+    _token, key = api_token_create(user=user)
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+@pytest.fixture
+def api_as():
+    return api_client_for
