@@ -26,7 +26,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet "uv==0.13.8"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON) --quiet
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON) --quiet
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml uv.lock | $(UV)

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -60,3 +63,11 @@ def api_client_for(user) -> Client:
 @pytest.fixture
 def api_as():
     return api_client_for
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's huey queue file (settings_test gives each run its own)."""
+    queue = os.environ.get("HUEY_SQLITE_PATH", "")
+    if "huey-test-" in queue:
+        for suffix in ("", "-wal", "-shm"):
+            Path(queue + suffix).unlink(missing_ok=True)

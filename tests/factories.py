@@ -19,8 +19,12 @@ def make_store(code: str = "BJ01", *, name: str | None = None, plate_prefix: str
     return Store.objects.get_or_create(
         code=code,
         defaults={
-            "group": make_group(), "name": name or f"测试门店{code}", "province": "北京",
-            "city": "北京", "plate_prefix": plate_prefix, "phone": "010-88886666",
+            "group": make_group(),
+            "name": name or f"测试门店{code}",
+            "province": "北京",
+            "city": "北京",
+            "plate_prefix": plate_prefix,
+            "phone": "010-88886666",
         },
     )[0]
 
@@ -42,7 +46,9 @@ def make_vin(prefix: str = "LSVAU2180N", serial: int | None = None) -> str:
     return body[:8] + vin_check_digit(body) + body[9:]
 
 
-def make_customer(store: Store, actor: User, *, name: str = "张伟", mobile: str | None = None, **data):
+def make_customer(
+    store: Store, actor: User, *, name: str = "张伟", mobile: str | None = None, **data
+):
     mobile = mobile or f"139{next(_sequence):08d}"
     return customer_services.customer_create(
         actor=actor, store=store, data={"name": name, "mobile": mobile, **data}
@@ -53,7 +59,13 @@ def make_vehicle(customer, actor: User, *, plate: str | None = None, **data):
     serial = next(_sequence)
     plate = plate or f"{customer.store.plate_prefix}{serial % 100000:05d}"
     return customer_services.vehicle_create(
-        actor=actor, owner=customer,
-        data={"vin": make_vin(serial=serial), "plate": plate, "brand": "大众", "model": "帕萨特",
-              **data},
+        actor=actor,
+        owner=customer,
+        data={
+            "vin": make_vin(serial=serial),
+            "plate": plate,
+            "brand": "大众",
+            "model": "帕萨特",
+            **data,
+        },
     )

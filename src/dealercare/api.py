@@ -1,12 +1,21 @@
 """The JSON API: /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
 from dealercare.org.api import router as org_router
 
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: readable in logs and curl."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title="DealerCare API",
     version="1",
     description="客户服务与售后质量平台 · Customer-service and after-sales quality platform. "

@@ -31,8 +31,11 @@ class AuditLogAdmin(admin.ModelAdmin):
 class StatutoryImportForm(forms.Form):
     year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
     file = forms.FileField(
-        label=_("CSV 文件"), required=False,
-        help_text=_("每行“日期,类型,名称”，类型为 holiday/休 或 workday/班，如 2027-10-01,休,国庆节"),
+        label=_("CSV 文件"),
+        required=False,
+        help_text=_(
+            "每行“日期,类型,名称”，类型为 holiday/休 或 workday/班，如 2027-10-01,休,国庆节"
+        ),
     )
     text = forms.CharField(
         label=_("或直接粘贴"), required=False, widget=forms.Textarea(attrs={"rows": 12, "cols": 60})
@@ -85,23 +88,29 @@ class CalendarYearAdmin(admin.ModelAdmin):
         form = StatutoryImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                rows = statutory_rows_parse(form.cleaned_data["text"], year=form.cleaned_data["year"])
+                rows = statutory_rows_parse(
+                    form.cleaned_data["text"], year=form.cleaned_data["year"]
+                )
                 statutory_year_replace(
-                    year=form.cleaned_data["year"], rows=rows, actor=request.user,
+                    year=form.cleaned_data["year"],
+                    rows=rows,
+                    actor=request.user,
                     source=_("国务院办公厅通知（管理员导入）"),
                 )
             except DomainError as exc:
                 form.add_error("file" if form.cleaned_data.get("file") else "text", exc.message)
             else:
                 messages.success(
-                    request, _("已导入 %(year)s 年的 %(n)d 个日期。") % {
-                        "year": form.cleaned_data["year"], "n": len(rows)
-                    },
+                    request,
+                    _("已导入 %(year)s 年的 %(n)d 个日期。")
+                    % {"year": form.cleaned_data["year"], "n": len(rows)},
                 )
                 return redirect("admin:core_calendaryear_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "form": form, "opts": self.model._meta, "title": _("导入法定节假日"),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("导入法定节假日"),
         }
         return render(request, "admin/core/calendaryear/import.html", context)
 

@@ -43,7 +43,9 @@ class PermissionDenied(DomainError):
     status = 403
     code = "permission_denied"
 
-    def __init__(self, message_zh="您没有执行此操作的权限。", message_en="You may not do this.", **kw):
+    def __init__(
+        self, message_zh="您没有执行此操作的权限。", message_en="You may not do this.", **kw
+    ):
         super().__init__(message_zh, message_en, **kw)
 
 

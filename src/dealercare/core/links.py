@@ -39,7 +39,8 @@ def customer_link_read(*, purpose: str, token: str, max_age: timedelta | None = 
         return int(signer.unsign_object(token, max_age=max_age)["id"])
     except signing.SignatureExpired as exc:
         raise LinkExpired(
-            "链接已过期，请联系门店重新发送。", "This link has expired; ask the store for a new one."
+            "链接已过期，请联系门店重新发送。",
+            "This link has expired; ask the store for a new one.",
         ) from exc
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkInvalid("链接无效。", "This link is not valid.") from exc

@@ -24,11 +24,19 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     store = models.ForeignKey(
-        "org.Store", verbose_name=_("门店"), null=True, blank=True, on_delete=models.SET_NULL,
+        "org.Store",
+        verbose_name=_("门店"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     action = models.CharField(_("动作"), max_length=16, choices=Action.choices)
@@ -65,7 +73,7 @@ class CalendarYear(models.Model):
 
 
 class StatutoryDay(models.Model):
-    """A day that differs from the Monday–Friday rule: a holiday, or a make-up working day (调休)."""
+    """A day that differs from the Monday–Friday rule: a holiday or a make-up working day (调休)."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("法定节假日")
@@ -89,7 +97,7 @@ class StatutoryDay(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """One row per huey consumer host, touched by a periodic job: the UI shows 'worker last seen'."""
+    """One row per huey consumer, touched by a periodic job: the UI shows 'worker last seen'."""
 
     worker = models.CharField(max_length=100, unique=True)
     seen_at = models.DateTimeField()
@@ -97,3 +105,6 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         verbose_name = _("任务进程心跳")
         verbose_name_plural = _("任务进程心跳")
+
+    def __str__(self):
+        return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"

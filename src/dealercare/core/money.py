@@ -26,7 +26,7 @@ def format_yuan(value) -> str:
     return f"¥{to_money(value):,.2f}"
 
 
-def MoneyField(verbose_name=None, **kwargs) -> models.DecimalField:  # noqa: N802 (a field factory)
+def MoneyField(verbose_name=None, **kwargs) -> models.DecimalField:
     kwargs.setdefault("max_digits", 12)
     kwargs.setdefault("decimal_places", 2)
     return models.DecimalField(verbose_name, **kwargs)

@@ -9,8 +9,15 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = [
-            "name", "mobile", "gender", "birthday", "lunar_birthday", "source", "language",
-            "email", "notes",
+            "name",
+            "mobile",
+            "gender",
+            "birthday",
+            "lunar_birthday",
+            "source",
+            "language",
+            "email",
+            "notes",
         ]
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}),
@@ -34,7 +41,9 @@ class CustomerCreateForm(CustomerForm):
 
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=Consent.Purpose.choices)
-    granted = forms.TypedChoiceField(coerce=lambda value: value == "1", choices=[("1", "1"), ("0", "0")])
+    granted = forms.TypedChoiceField(
+        coerce=lambda value: value == "1", choices=[("1", "1"), ("0", "0")]
+    )
     source = forms.ChoiceField(label=_("来源"), choices=Consent.Source.choices)
 
 

@@ -33,12 +33,16 @@ class Customer(TimeStampedModel):
     )
     name = models.CharField(_("姓名"), max_length=50)
     mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
-    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    gender = models.CharField(
+        _("性别"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
     birthday = models.DateField(_("生日（公历）"), null=True, blank=True)
     lunar_birthday = models.CharField(
         _("生日（农历）"), max_length=5, blank=True, help_text=_("月-日，如 08-15")
     )
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.WALK_IN)
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.WALK_IN
+    )
     language = models.CharField(
         _("消息语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
@@ -58,7 +62,9 @@ class Customer(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         permissions = [("reveal_mobile", _("查看完整手机号"))]
         constraints = [
-            models.UniqueConstraint(fields=["store", "mobile"], name="customer_mobile_unique_per_store")
+            models.UniqueConstraint(
+                fields=["store", "mobile"], name="customer_mobile_unique_per_store"
+            )
         ]
         indexes = [models.Index(fields=["store", "name"]), models.Index(fields=["mobile"])]
 
@@ -93,7 +99,9 @@ class Vehicle(TimeStampedModel):
         ordering = ["plate"]
         constraints = [
             models.UniqueConstraint(fields=["store", "vin"], name="vehicle_vin_unique_per_store"),
-            models.UniqueConstraint(fields=["store", "plate"], name="vehicle_plate_unique_per_store"),
+            models.UniqueConstraint(
+                fields=["store", "plate"], name="vehicle_plate_unique_per_store"
+            ),
         ]
         indexes = [models.Index(fields=["plate"]), models.Index(fields=["vin"])]
 
@@ -114,7 +122,9 @@ class MileageReading(models.Model):
     )
     km = models.PositiveIntegerField(_("里程（公里）"))
     read_at = models.DateTimeField(_("读数时间"), db_index=True)
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
+    )
     reason = models.CharField(
         _("原因"), max_length=200, blank=True, help_text=_("读数低于上次读数时必须填写")
     )
@@ -126,6 +136,9 @@ class MileageReading(models.Model):
         verbose_name = _("里程记录")
         verbose_name_plural = _("里程记录")
         ordering = ["-read_at", "-id"]
+
+    def __str__(self):
+        return f"{self.km} km @ {self.read_at:%Y-%m-%d}"
 
 
 class Consent(models.Model):
@@ -159,6 +172,9 @@ class Consent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "purpose", "-at"])]
 
+    def __str__(self):
+        return f"{self.get_purpose_display()}: {'✓' if self.granted else '✗'}"
+
 
 class CustomerEvent(models.Model):
     """An event on the customer's timeline; every state change writes one (never edited)."""
@@ -189,3 +205,6 @@ class CustomerEvent(models.Model):
         verbose_name_plural = _("客户事件")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -22,8 +22,12 @@ class Message(TimeStampedModel):
         "org.Store", verbose_name=_("门店"), on_delete=models.PROTECT, related_name="messages"
     )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="messages",
+        "customers.Customer",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
     )
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
     recipient = models.CharField(_("接收人"), max_length=200)

@@ -30,8 +30,15 @@ def message_render(*, template: str, language: str, context: dict) -> tuple[str,
 
 
 def message_send(
-    *, store, channel: str, recipient: str, template: str, context: dict, idempotency_key: str,
-    customer=None, language: str = "zh-hans",
+    *,
+    store,
+    channel: str,
+    recipient: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+    customer=None,
+    language: str = "zh-hans",
 ) -> Message:
     """Queue a message (idempotent on the key). Call it inside the business transaction."""
     if channel not in CHANNELS:
@@ -43,9 +50,16 @@ def message_send(
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                store=store, customer=customer, channel=channel, recipient=recipient,
-                template=template, language=language, subject=subject, body=body,
-                idempotency_key=idempotency_key, next_attempt_at=timezone.now(),
+                store=store,
+                customer=customer,
+                channel=channel,
+                recipient=recipient,
+                template=template,
+                language=language,
+                subject=subject,
+                body=body,
+                idempotency_key=idempotency_key,
+                next_attempt_at=timezone.now(),
             )
     except IntegrityError:
         return Message.objects.get(idempotency_key=idempotency_key)

@@ -64,8 +64,12 @@ class Department(models.Model):
     )
     kind = models.CharField(_("部门"), max_length=20, choices=Kind.choices)
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -90,11 +94,20 @@ class StaffProfile(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
     store = models.ForeignKey(
-        Store, verbose_name=_("门店"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="staff", help_text=_("留空表示集团总部，可查看全部门店"),
+        Store,
+        verbose_name=_("门店"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("留空表示集团总部，可查看全部门店"),
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.SET_NULL,
+        Department,
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="staff",
     )
     display_name = models.CharField(_("姓名"), max_length=50)
@@ -142,7 +155,8 @@ class BusinessPeriod(models.Model):
         ordering = ["store", "start"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="business_period_end_after_start"
+                condition=models.Q(end__gt=models.F("start")),
+                name="business_period_end_after_start",
             )
         ]
 
@@ -193,6 +207,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+
+    def __str__(self):
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"
 
     @staticmethod
     def hash(key: str) -> str:

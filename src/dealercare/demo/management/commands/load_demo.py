@@ -1,0 +1,34 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from dealercare.demo.generator import DEMO_PASSWORD, DemoGenerator, demo_logins
+from dealercare.org.models import Store
+
+
+class Command(BaseCommand):
+    help = "Load the demo dealer group (12 stores, staff for every role, customers, vehicles)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=20261126)
+        parser.add_argument("--customers", type=int, default=3000)
+        parser.add_argument("--vehicles", type=int, default=4000)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when stores already exist"
+        )
+
+    def handle(self, *args, seed, customers, vehicles, if_empty, **options):
+        if if_empty and Store.objects.exists():
+            self.stdout.write("Database already has data: demo not loaded.")
+            return
+        started = time.monotonic()
+        counts = DemoGenerator(seed=seed, customers=customers, vehicles=vehicles).generate()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo loaded in {:.1f} s: {stores} stores, {staff} staff, {customers} customers, "
+                "{vehicles} vehicles.".format(time.monotonic() - started, **counts)
+            )
+        )
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for role, username in demo_logins():
+            self.stdout.write(f"  {role:<10} {username}")

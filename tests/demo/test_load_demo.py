@@ -1,0 +1,54 @@
+"""The demo dealer group: every generated record passes the same validation staff input does."""
+
+import pytest
+from django.core.management import call_command
+
+from dealercare.customers.models import Customer, Vehicle
+from dealercare.demo.generator import STAFF_PER_ROLE, STORE_ROLES, DemoGenerator, demo_logins
+from dealercare.org.models import StaffProfile, Store
+
+
+@pytest.fixture
+def demo(db):
+    DemoGenerator(seed=7, customers=120, vehicles=160).generate()
+
+
+def test_demo_has_twelve_stores_and_three_staff_per_role(demo):
+    assert Store.objects.count() == 12
+    assert len(set(Store.objects.values_list("plate_prefix", flat=True))) == 12
+    for store in Store.objects.all():
+        for role in STORE_ROLES:
+            staff = StaffProfile.objects.filter(store=store, user__groups__name=role)
+            assert staff.count() == STAFF_PER_ROLE, (store.code, role)
+        assert store.departments.count() == 6
+    assert StaffProfile.objects.filter(store=None, user__groups__name="hq_quality").count() == 3
+
+
+def test_demo_customers_and_vehicles_are_valid(demo):
+    assert Customer.objects.count() == 120
+    assert Vehicle.objects.count() == 160
+    for customer in Customer.objects.all():
+        customer.full_clean()
+    for vehicle in Vehicle.objects.select_related("store"):
+        vehicle.full_clean()
+        assert vehicle.plate.startswith(vehicle.store.plate_prefix)
+        assert vehicle.owner.store_id == vehicle.store_id
+
+
+def test_demo_logins_work(demo, client):
+    for _role, username in demo_logins():
+        assert client.login(username=username, password="demo1234"), username
+
+
+def test_same_seed_gives_the_same_demo(db):
+    first = DemoGenerator(seed=11, customers=30, vehicles=30)
+    second = DemoGenerator(seed=11, customers=30, vehicles=30)
+    assert [first.person_name() for _ in range(20)] == [second.person_name() for _ in range(20)]
+    assert [first.mobile() for _ in range(20)] == [second.mobile() for _ in range(20)]
+
+
+def test_load_demo_if_empty_does_not_load_twice(db, capsys):
+    call_command("load_demo", customers=24, vehicles=30)
+    call_command("load_demo", customers=24, vehicles=30, if_empty=True)
+    assert Customer.objects.count() == 24
+    assert "already has data" in capsys.readouterr().out
