@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -85,6 +86,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         form = StatutoryImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -18,7 +18,8 @@ DEFAULT_BUSINESS_HOURS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(13, 30), dt.time(17, 30)),
 )
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A store whose overrides close every day would otherwise loop for ever.
+# A store whose overrides close every day would otherwise loop for ever: searches give up after
+# this many consecutive days without a working day.
 _MAX_SEARCH_DAYS = 3700
 
 
@@ -33,6 +34,17 @@ class WorkCalendar:
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)
     hours: tuple[tuple[dt.time, dt.time], ...] = DEFAULT_BUSINESS_HOURS
     tz: dt.tzinfo = SHANGHAI
+
+    def __post_init__(self):
+        # Opening periods in order, overlapping or touching ones merged: the arithmetic below
+        # walks them in order and would count an overlap twice.
+        merged: list[tuple[dt.time, dt.time]] = []
+        for start, end in sorted(self.hours):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        object.__setattr__(self, "hours", tuple(merged))
 
     # -- days -----------------------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:
@@ -61,14 +73,16 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError("n must be >= 0")
-        current, counted = day, 0
-        for _ in range(_MAX_SEARCH_DAYS + n * 7):
-            if counted == n:
-                return current
+        current, counted, idle_days = day, 0, 0
+        while counted < n:
+            if idle_days >= _MAX_SEARCH_DAYS:
+                raise NoWorkingDayError(f"no working day found after {current}")
             current += dt.timedelta(days=1)
             if self.is_working_day(current):
-                counted += 1
-        raise NoWorkingDayError(f"no working day found after {day}")
+                counted, idle_days = counted + 1, 0
+            else:
+                idle_days += 1
+        return current
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in the half-open range (start, end]; 0 when end <= start."""
@@ -111,12 +125,15 @@ class WorkCalendar:
         local = moment.astimezone(self.tz)
         if remaining == dt.timedelta(0):
             return local
-        day = local.date()
-        for _ in range(_MAX_SEARCH_DAYS + remaining.days * 7):
+        day, idle_days = local.date(), 0
+        # Give up only after ten years without any business time, however long the duration.
+        while idle_days < _MAX_SEARCH_DAYS:
+            idle_days += 1
             for start, end in self._periods_on(day):
                 begin = max(start, local)
                 if begin >= end:
                     continue
+                idle_days = 0
                 available = end - begin
                 if remaining <= available:
                     return begin + remaining

@@ -28,6 +28,18 @@ _WRITE_CUSTOMERS = [
 ]
 _REVEAL = ["customers.reveal_mobile"]
 _OUTBOX = ["notifications.view_message"]
+_CONFIGURATION = [
+    f"{app}.{verb}_{model}"
+    for app, model in [
+        ("org", "store"),
+        ("org", "department"),
+        ("org", "businessperiod"),
+        ("org", "storecalendaroverride"),
+        ("core", "calendaryear"),
+        ("core", "statutoryday"),
+    ]
+    for verb in ("view", "add", "change")
+] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CS_AGENT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
@@ -38,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SALES_CONSULTANT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
     Role.STORE_MANAGER: _READ_CUSTOMERS + _REVEAL + _OUTBOX,
     Role.HQ_QUALITY: _READ_CUSTOMERS + _OUTBOX,
-    Role.ADMIN: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.ADMIN: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX + _CONFIGURATION,
 }
 
 

@@ -24,6 +24,7 @@ _KIND_WORDS = {
     "班": StatutoryDay.Kind.WORKDAY,
     "上班": StatutoryDay.Kind.WORKDAY,
 }
+_NAME_MAX_LENGTH = StatutoryDay._meta.get_field("name").max_length
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class StatutoryDayRow:
 @transaction.atomic
 def statutory_year_replace(*, year: int, rows: list[StatutoryDayRow], source: str, actor=None):
     """Replace one year's holidays and make-up working days (the State Council notice)."""
+    seen = set()
     for number, row in enumerate(rows, start=1):
         if row.date.year != year:
             raise ValidationFailed(
@@ -43,6 +45,19 @@ def statutory_year_replace(*, year: int, rows: list[StatutoryDayRow], source: st
                 f"Row {number}: date {row.date} is not in {year}.",
                 field="date",
             )
+        if row.kind not in StatutoryDay.Kind.values:
+            raise ValidationFailed(
+                f"第 {number} 行：类型“{row.kind}”应为 holiday 或 workday。",
+                f"Row {number}: kind '{row.kind}' must be holiday or workday.",
+                field="kind",
+            )
+        if row.date in seen:
+            raise ValidationFailed(
+                f"第 {number} 行：日期 {row.date} 重复。",
+                f"Row {number}: date {row.date} repeats.",
+                field="date",
+            )
+        seen.add(row.date)
     StatutoryDay.objects.filter(date__year=year).delete()
     StatutoryDay.objects.bulk_create(
         StatutoryDay(date=row.date, kind=row.kind, name=row.name) for row in rows
@@ -50,7 +65,9 @@ def statutory_year_replace(*, year: int, rows: list[StatutoryDayRow], source: st
     calendar_year, _ = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
     if actor is not None:
         audit_log_write(
-            actor=actor, action=AuditLog.Action.IMPORT, obj=calendar_year,
+            actor=actor,
+            action=AuditLog.Action.IMPORT,
+            obj=calendar_year,
             changes={"days": [None, len(rows)]},
         )
     return calendar_year
@@ -61,12 +78,16 @@ def statutory_rows_parse(text: str, *, year: int) -> list[StatutoryDayRow]:
 
     A bad line is refused with its line number; nothing is saved.
     """
-    rows, seen = [], set()
-    for number, record in enumerate(csv.reader(io.StringIO(text.strip())), start=1):
+    rows, seen, first = [], set(), True
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    for record in reader:
+        # The number of the line as the user sees it, blank lines included.
+        number = reader.line_num
         if not record or not "".join(record).strip():
             continue
         cells = [cell.strip() for cell in record]
-        if number == 1 and cells[0].lower() in {"date", "日期"}:
+        is_header, first = first and cells[0].lower() in {"date", "日期"}, False
+        if is_header:
             continue
         if len(cells) < 2:
             raise ValidationFailed(
@@ -97,11 +118,19 @@ def statutory_rows_parse(text: str, *, year: int) -> list[StatutoryDayRow]:
             )
         if day in seen:
             raise ValidationFailed(
-                f"第 {number} 行：日期 {day} 重复。", f"Line {number}: date {day} repeats.",
+                f"第 {number} 行：日期 {day} 重复。",
+                f"Line {number}: date {day} repeats.",
+                field="file",
+            )
+        name = cells[2] if len(cells) > 2 else ""
+        if len(name) > _NAME_MAX_LENGTH:
+            raise ValidationFailed(
+                f"第 {number} 行：名称超过 {_NAME_MAX_LENGTH} 个字。",
+                f"Line {number}: the name is longer than {_NAME_MAX_LENGTH} characters.",
                 field="file",
             )
         seen.add(day)
-        rows.append(StatutoryDayRow(day, kind, cells[2] if len(cells) > 2 else ""))
+        rows.append(StatutoryDayRow(day, kind, name))
     if not rows:
         raise ValidationFailed("文件中没有日期。", "The file holds no dates.", field="file")
     return rows
