@@ -3,6 +3,8 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from dealercare.appointments.api import public_router as appointments_public_router
+from dealercare.appointments.api import router as appointments_router
 from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
 from dealercare.org.api import router as org_router
@@ -25,3 +27,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
+api.add_router("", appointments_router)
+api.add_router("/public", appointments_public_router)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dealercare.org",
     "dealercare.customers",
     "dealercare.notifications",
+    "dealercare.appointments",
     "dealercare.demo",
 ]
 

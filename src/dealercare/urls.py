@@ -14,6 +14,8 @@ urlpatterns = [
     path("stores/switch/", org_views.store_switch, name="store_switch"),
     path("customers/", include("dealercare.customers.urls")),
     path("messages/", include("dealercare.notifications.urls")),
+    path("appointments/", include("dealercare.appointments.urls")),
+    path("c/", include("dealercare.appointments.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

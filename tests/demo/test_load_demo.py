@@ -2,7 +2,10 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from dealercare.appointments.models import Appointment, SlotCounter
+from dealercare.appointments.selectors import online_share
 from dealercare.customers.models import Customer, Vehicle
 from dealercare.demo.generator import STAFF_PER_ROLE, STORE_ROLES, DemoGenerator, demo_logins
 from dealercare.org.models import StaffProfile, Store
@@ -10,7 +13,7 @@ from dealercare.org.models import StaffProfile, Store
 
 @pytest.fixture
 def demo(db):
-    DemoGenerator(seed=7, customers=120, vehicles=160).generate()
+    DemoGenerator(seed=7, customers=120, vehicles=160, history_days=20).generate()
 
 
 def test_demo_has_twelve_stores_and_three_staff_per_role(demo):
@@ -47,8 +50,20 @@ def test_same_seed_gives_the_same_demo(db):
     assert [first.mobile() for _ in range(20)] == [second.mobile() for _ in range(20)]
 
 
+def test_demo_appointments_never_over_book_and_are_mostly_online(demo):
+    holding = Appointment.objects.filter(status__in=["requested", "confirmed"])
+    assert holding.filter(start__lt=timezone.now()).count() == 0
+    assert holding.exists()
+    for counter in SlotCounter.objects.filter(service_type=""):
+        real = holding.filter(store=counter.store_id, start=counter.start).count()
+        assert counter.booked == real <= counter.capacity
+    assert 0.5 < float(online_share(Appointment.objects.all())) < 0.7
+    for appointment in Appointment.objects.filter(start__lt=timezone.now())[:50]:
+        assert appointment.status in {"converted", "no_show", "cancelled"}
+
+
 def test_load_demo_if_empty_does_not_load_twice(db, capsys):
-    call_command("load_demo", customers=24, vehicles=30)
-    call_command("load_demo", customers=24, vehicles=30, if_empty=True)
+    call_command("load_demo", customers=24, vehicles=30, history_days=3)
+    call_command("load_demo", customers=24, vehicles=30, history_days=3, if_empty=True)
     assert Customer.objects.count() == 24
     assert "already has data" in capsys.readouterr().out

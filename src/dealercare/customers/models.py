@@ -83,7 +83,10 @@ class Vehicle(TimeStampedModel):
     owner = models.ForeignKey(
         Customer, verbose_name=_("车主"), on_delete=models.PROTECT, related_name="vehicles"
     )
-    vin = models.CharField(_("车架号（VIN）"), max_length=17, validators=[validate_vin])
+    vin = models.CharField(
+        _("车架号（VIN）"), max_length=17, blank=True, validators=[validate_vin],
+        help_text=_("线上预约的车辆可暂缺，到店接车时补录"),
+    )
     plate = models.CharField(_("车牌号"), max_length=8, validators=[validate_plate])
     brand = models.CharField(_("品牌"), max_length=50)
     model = models.CharField(_("车型"), max_length=50)
@@ -98,7 +101,10 @@ class Vehicle(TimeStampedModel):
         verbose_name_plural = _("车辆")
         ordering = ["plate"]
         constraints = [
-            models.UniqueConstraint(fields=["store", "vin"], name="vehicle_vin_unique_per_store"),
+            models.UniqueConstraint(
+                fields=["store", "vin"], condition=~models.Q(vin=""),
+                name="vehicle_vin_unique_per_store",
+            ),
             models.UniqueConstraint(
                 fields=["store", "plate"], name="vehicle_plate_unique_per_store"
             ),
@@ -187,6 +193,7 @@ class CustomerEvent(models.Model):
         VEHICLE_UPDATED = "vehicle_updated", _("车辆修改")
         MILEAGE_RECORDED = "mileage_recorded", _("里程登记")
         MESSAGE_SENT = "message_sent", _("发送消息")
+        APPOINTMENT = "appointment", _("预约")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="events"

@@ -12,10 +12,15 @@ import phonenumbers
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from dealercare.appointments.models import Appointment, Bay, SlotCounter
+from dealercare.appointments.slots import ALL_TYPES, booking_policy, slot_times
+from dealercare.core.codes import ServiceType
 from dealercare.customers.models import Consent, Customer, CustomerEvent, MileageReading, Vehicle
 from dealercare.customers.validators import vin_check_digit
+from dealercare.org.calendar import store_calendar
 from dealercare.org.models import (
     DEFAULT_BUSINESS_PERIODS,
     BusinessPeriod,
@@ -152,11 +157,21 @@ def demo_logins() -> list[tuple[str, str]]:
 
 
 class DemoGenerator:
-    def __init__(self, *, seed: int = 20261126, customers: int = 3000, vehicles: int = 4000):
+    def __init__(
+        self,
+        *,
+        seed: int = 20261126,
+        customers: int = 3000,
+        vehicles: int = 4000,
+        appointments_per_day: int = 8,
+        history_days: int = 182,
+    ):
         if vehicles < customers:
             raise ValueError("every demo customer has at least one vehicle")
         self.rng = random.Random(seed)
         self.customer_count = customers
+        self.appointments_per_day = appointments_per_day
+        self.history_days = history_days
         self.vehicle_count = vehicles
         self.today = timezone.localdate()
         self.used_mobiles: set[str] = set()
@@ -215,11 +230,15 @@ class DemoGenerator:
         stores = [self._store(group, seed) for seed in STORES]
         staff = self._staff(stores)
         self._customers_and_vehicles(stores)
+        self._bays(stores)
+        if self.appointments_per_day:
+            self._appointments(stores)
         return {
             "stores": len(stores),
             "staff": staff,
             "customers": Customer.objects.count(),
             "vehicles": Vehicle.objects.count(),
+            "appointments": Appointment.objects.count(),
         }
 
     def _store(self, group, seed: StoreSeed) -> Store:
@@ -378,5 +397,121 @@ class DemoGenerator:
                 )
                 for customer in customers
             ),
+            batch_size=1000,
+        )
+
+    def _bays(self, stores: list[Store]) -> None:
+        Bay.objects.bulk_create(
+            Bay(store=store, name=f"{n}号工位")
+            for store in stores
+            if not store.bays.exists()
+            for n in range(1, self.rng.choice([4, 5, 6]) + 1)
+        )
+
+    def _appointments(self, stores: list[Store]) -> None:
+        """Six months of past and two weeks of future bookings per store, ~60% online."""
+        now = timezone.now()
+        Status, Channel = Appointment.Status, Appointment.Channel
+        service_types = [
+            ServiceType.MAINTENANCE,
+            ServiceType.MAINTENANCE,
+            ServiceType.MAINTENANCE,
+            ServiceType.REPAIR,
+            ServiceType.REPAIR,
+            ServiceType.INSURANCE,
+            ServiceType.WARRANTY,
+        ]
+        offline = [Channel.PHONE, Channel.PHONE, Channel.WALK_IN, Channel.DEALER_INITIATED]
+        appointments, counters = [], {}
+        for store in stores:
+            calendar = store_calendar(store)
+            policy = booking_policy(store)
+            bays = list(store.bays.order_by("name"))
+            vehicles = list(Vehicle.objects.filter(store=store).values_list("pk", "owner_id"))
+            day = self.today - dt.timedelta(days=self.history_days)
+            while day <= self.today + dt.timedelta(days=14):
+                times = [t for t in slot_times(calendar, policy, day, "service")]
+                future = day > self.today
+                wanted = (
+                    self.rng.randint(2, 5)
+                    if future
+                    else self.rng.randint(
+                        self.appointments_per_day - 3, self.appointments_per_day + 3
+                    )
+                )
+                for _ in range(max(wanted, 0)):
+                    if not times:
+                        break
+                    start, end = self.rng.choice(times)
+                    used = counters.get((store.pk, start), 0)
+                    if used >= len(bays):
+                        continue
+                    vehicle_id, customer_id = self.rng.choice(vehicles)
+                    if start > now:
+                        status = Status.CONFIRMED if self.rng.random() < 0.8 else Status.REQUESTED
+                    else:
+                        roll = self.rng.random()
+                        status = (
+                            Status.NO_SHOW
+                            if roll < 0.08
+                            else Status.CANCELLED
+                            if roll < 0.15
+                            else Status.CONVERTED
+                        )
+                    holds = status in (Status.REQUESTED, Status.CONFIRMED)
+                    channel = (
+                        Channel.ONLINE if self.rng.random() < 0.6 else self.rng.choice(offline)
+                    )
+                    if status == Status.REQUESTED:
+                        channel = Channel.ONLINE
+                    if holds:
+                        counters[(store.pk, start)] = used + 1
+                    appointments.append(
+                        Appointment(
+                            store=store,
+                            customer_id=customer_id,
+                            vehicle_id=vehicle_id,
+                            start=start,
+                            end=end,
+                            service_type=self.rng.choice(service_types),
+                            channel=channel,
+                            status=status,
+                            bay=bays[used] if holds else self.rng.choice(bays),
+                        )
+                    )
+                day += dt.timedelta(days=1)
+        Appointment.objects.bulk_create(appointments, batch_size=1000)
+        # The capacity rows of the future slots, consistent with the bookings holding them.
+        by_type: dict[tuple, int] = {}
+        for appointment in appointments:
+            if appointment.status in (Status.REQUESTED, Status.CONFIRMED):
+                key = (appointment.store_id, appointment.start, appointment.service_type)
+                by_type[key] = by_type.get(key, 0) + 1
+        bay_counts = dict(
+            Bay.objects.values("store").annotate(n=Count("id")).values_list("store", "n")
+        )
+        SlotCounter.objects.bulk_create(
+            [
+                SlotCounter(
+                    store_id=store_id,
+                    kind="service",
+                    start=start,
+                    service_type=ALL_TYPES,
+                    capacity=bay_counts[store_id],
+                    booked=booked,
+                )
+                for (store_id, start), booked in counters.items()
+            ]
+            + [
+                SlotCounter(
+                    store_id=store_id,
+                    kind="service",
+                    start=start,
+                    service_type=service_type,
+                    capacity=bay_counts[store_id],
+                    booked=booked,
+                )
+                for (store_id, start, service_type), booked in by_type.items()
+            ],
             batch_size=1000,
         )

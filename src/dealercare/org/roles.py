@@ -28,6 +28,8 @@ _WRITE_CUSTOMERS = [
 ]
 _REVEAL = ["customers.reveal_mobile"]
 _OUTBOX = ["notifications.view_message"]
+_VIEW_APPOINTMENTS = ["appointments.view_appointment"]
+_BOOK = _VIEW_APPOINTMENTS + ["appointments.add_appointment", "appointments.change_appointment"]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -37,20 +39,24 @@ _CONFIGURATION = [
         ("org", "storecalendaroverride"),
         ("core", "calendaryear"),
         ("core", "statutoryday"),
+        ("appointments", "bay"),
+        ("appointments", "bookingpolicy"),
+        ("appointments", "servicecapacity"),
+        ("appointments", "blockedperiod"),
     ]
     for verb in ("view", "add", "change")
 ] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CS_AGENT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.SERVICE_ADVISOR: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.TECHNICIAN: _READ_CUSTOMERS,
-    Role.CS_MANAGER: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.AFTERSALES_MANAGER: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
-    Role.SALES_CONSULTANT: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
-    Role.STORE_MANAGER: _READ_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.HQ_QUALITY: _READ_CUSTOMERS + _OUTBOX,
-    Role.ADMIN: _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX + _CONFIGURATION,
+    Role.CS_AGENT: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.SERVICE_ADVISOR: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.TECHNICIAN: _VIEW_APPOINTMENTS + _READ_CUSTOMERS,
+    Role.CS_MANAGER: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.AFTERSALES_MANAGER: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
+    Role.SALES_CONSULTANT: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
+    Role.STORE_MANAGER: _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.HQ_QUALITY: _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _OUTBOX,
+    Role.ADMIN: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX + _CONFIGURATION,
 }
 
 

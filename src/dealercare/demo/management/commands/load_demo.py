@@ -14,19 +14,26 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=3000)
         parser.add_argument("--vehicles", type=int, default=4000)
         parser.add_argument(
+            "--history-days", type=int, default=182, help="days of past appointments"
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when stores already exist"
         )
 
-    def handle(self, *args, seed, customers, vehicles, if_empty, **options):
+    def handle(self, *args, seed, customers, vehicles, history_days, if_empty, **options):
         if if_empty and Store.objects.exists():
             self.stdout.write("Database already has data: demo not loaded.")
             return
         started = time.monotonic()
-        counts = DemoGenerator(seed=seed, customers=customers, vehicles=vehicles).generate()
+        counts = DemoGenerator(
+            seed=seed, customers=customers, vehicles=vehicles, history_days=history_days
+        ).generate()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded in {:.1f} s: {stores} stores, {staff} staff, {customers} customers, "
-                "{vehicles} vehicles.".format(time.monotonic() - started, **counts)
+                "{vehicles} vehicles, {appointments} appointments.".format(
+                    time.monotonic() - started, **counts
+                )
             )
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")

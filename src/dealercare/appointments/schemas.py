@@ -1,0 +1,92 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+from dealercare.core.api import Id, Text
+from dealercare.core.codes import ServiceType
+
+from .models import Appointment
+
+
+class SlotOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    booked: int
+    available: int
+
+
+class SlotsOut(Schema):
+    store_id: int
+    date: dt.date
+    kind: str
+    service_type: str | None
+    calendar_estimated: bool
+    slots: list[SlotOut]
+
+
+class AppointmentIn(Schema):
+    store_id: Id
+    customer_id: Id
+    vehicle_id: Id | None = None
+    start: dt.datetime = Field(..., examples=["2026-12-01T09:30:00+08:00"])
+    service_type: ServiceType = ServiceType.MAINTENANCE
+    channel: Appointment.Channel = Appointment.Channel.PHONE
+    kind: Appointment.Kind = Appointment.Kind.SERVICE
+    note: Text = Field("", max_length=500)
+
+
+class AppointmentOut(Schema):
+    id: int
+    store_id: int
+    customer_id: int
+    customer_name: str = Field(..., alias="customer.name")
+    vehicle_id: int | None
+    plate: str | None = None
+    kind: str
+    start: dt.datetime
+    end: dt.datetime
+    service_type: str
+    channel: str
+    status: str
+    bay: str | None = None
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_plate(obj):
+        return obj.vehicle.plate if obj.vehicle_id else None
+
+    @staticmethod
+    def resolve_bay(obj):
+        return obj.bay.name if obj.bay_id else None
+
+
+class CancelIn(Schema):
+    note: Text = Field("", max_length=200)
+
+
+class VerificationCodeIn(Schema):
+    mobile: Text = Field(..., max_length=20, examples=["13812345678"])
+
+
+class VerificationCodeOut(Schema):
+    sent: bool
+    expires_in_seconds: int
+
+
+class PublicAppointmentIn(Schema):
+    name: Text = Field(..., min_length=1, max_length=50)
+    mobile: Text = Field(..., max_length=20)
+    plate: Text = Field(..., max_length=12)
+    service_type: ServiceType = ServiceType.MAINTENANCE
+    start: dt.datetime
+    note: Text = Field("", max_length=500)
+    code: Text = Field(..., min_length=4, max_length=8)
+
+
+class PublicAppointmentOut(Schema):
+    id: int
+    status: str
+    start: dt.datetime
+    link: str

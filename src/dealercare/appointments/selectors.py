@@ -1,0 +1,68 @@
+"""Reads of appointments (always store-scoped) and the appointment KPIs."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dealercare.core.errors import NotFound
+
+from .models import Appointment
+
+Status = Appointment.Status
+
+
+def appointment_list(
+    *, actor, store_id: int | None = None, day: dt.date | None = None, status: str = "",
+    kind: str = "",
+) -> QuerySet[Appointment]:
+    appointments = (
+        Appointment.objects.visible_to(actor)
+        .in_store(store_id)
+        .select_related("store", "customer", "vehicle", "bay")
+    )
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time.min, timezone.get_current_timezone())
+        appointments = appointments.filter(start__gte=start, start__lt=start + dt.timedelta(days=1))
+    if status:
+        appointments = appointments.filter(status=status)
+    if kind:
+        appointments = appointments.filter(kind=kind)
+    return appointments.order_by("start", "id")
+
+
+def appointment_get(*, actor, appointment_id: int) -> Appointment:
+    found = (
+        Appointment.objects.visible_to(actor)
+        .select_related("store", "customer", "vehicle", "bay")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("预约不存在。", "Appointment not found.")
+    return found
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def online_share(appointments: QuerySet[Appointment]) -> Decimal | None:
+    """Online appointments ÷ all appointments (every status), e.g. 0.6500; None when none."""
+    counts = appointments.aggregate(
+        total=Count("id"), online=Count("id", filter=Q(channel=Appointment.Channel.ONLINE))
+    )
+    return _ratio(counts["online"], counts["total"])
+
+
+def show_rate(appointments: QuerySet[Appointment]) -> Decimal | None:
+    """Customers who came ÷ those who came or did not: (arrived + converted) ÷ (arrived +
+    converted + no_show). Bookings not yet due or cancelled do not count; None when none."""
+    counts = appointments.aggregate(
+        showed=Count("id", filter=Q(status__in=[Status.ARRIVED, Status.CONVERTED])),
+        no_show=Count("id", filter=Q(status=Status.NO_SHOW)),
+    )
+    return _ratio(counts["showed"], counts["showed"] + counts["no_show"])
