@@ -59,6 +59,15 @@ test-pg: install-dev system-pg
 	REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/0 \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Benchmarks on PostgreSQL with the demo data (database dealercare_bench); results in bench/results/.
+BENCH_DB := postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/dealercare_bench
+bench: install-dev system-pg
+	PG_PORT=$(PG_PORT) REDIS_PORT=$(REDIS_PORT) scripts/test-services.sh
+	@runuser -u postgres -- psql -q -h 127.0.0.1 -p $(PG_PORT) -U postgres -tc \
+	  "SELECT 1 FROM pg_database WHERE datname = 'dealercare_bench'" | grep -q 1 || \
+	  runuser -u postgres -- createdb -h 127.0.0.1 -p $(PG_PORT) -U postgres -O dealercare dealercare_bench
+	DATABASE_URL=$(BENCH_DB) DEALERCARE_ENV=development $(PY) bench/appointments.py
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -71,3 +71,11 @@ def pytest_sessionfinish(session, exitstatus):
     if "huey-test-" in queue:
         for suffix in ("", "-wal", "-shm"):
             Path(queue + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statutory_calendar():
+    """Each test reads the calendar table afresh (a rolled-back import may look unchanged)."""
+    from dealercare.org.calendar import _statutory_cache
+
+    _statutory_cache.update(version=None, calendar=None)

@@ -120,6 +120,18 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 @admin.register(StatutoryDay)
 class StatutoryDayAdmin(admin.ModelAdmin):
+    """Shown, not edited: a year changes as a whole through the import, which also tells every
+    process to re-read the calendar."""
+
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
