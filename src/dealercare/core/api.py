@@ -33,10 +33,16 @@ class Page(Schema, Generic[T]):
 def _no_control_characters(value: str) -> str:
     if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
         raise ValueError("control characters are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in JSON) parses into a str no database can store.
+        raise ValueError("invalid unicode characters are not allowed") from None
     return value
 
 
-# Text from the outside world: no NUL or other control characters (PostgreSQL refuses NUL).
+# Text from the outside world: no NUL or other control characters (PostgreSQL refuses NUL), and
+# only characters that can be stored as UTF-8.
 Text = Annotated[str, AfterValidator(_no_control_characters)]
 Limit = Annotated[int, Field(50, ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Field(0, ge=0, le=10_000_000)]
@@ -69,19 +75,32 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if exc.status_code == 400:
+            # ninja answers 400 only for a body it cannot parse (not JSON, not UTF-8): that is
+            # invalid input like any other, so it is a 422 the OpenAPI schema declares.
+            body = DomainError(
+                "请求内容不是有效的 JSON。",
+                "The request body is not valid JSON.",
+                code="invalid_json",
+            )
+            return api.create_response(request, body.as_dict(), status=422)
         code = _STATUS_CODES.get(exc.status_code, "error")
         return api.create_response(
-            request, {"code": code, "message": str(exc.message), "field": None},
+            request,
+            {"code": code, "message": str(exc.message), "field": None},
             status=exc.status_code,
         )
 
     @api.exception_handler(NinjaValidationError)
     def invalid_input(request, exc: NinjaValidationError):
         first = exc.errors[0] if exc.errors else {}
-        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload")]
-        field = location[-1] if location and location[0] not in ("query", "path") else None
-        if location and location[0] in ("query", "path") and len(location) > 1:
-            field = location[1]
+        location = [part for part in first.get("loc", ()) if part not in ("body", "payload")]
+        if location and location[0] in ("query", "path"):
+            field = str(location[1]) if len(location) > 1 else None
+        else:
+            # The innermost named field: ("tags", 0) is the field "tags", not "0".
+            names = [part for part in location if isinstance(part, str)]
+            field = names[-1] if names else None
         message = first.get("msg", "invalid input")
         error = DomainError(f"输入有误：{message}", f"Invalid input: {message}", field=field)
         return api.create_response(request, {**error.as_dict(), "code": "invalid"}, status=422)

@@ -1,4 +1,4 @@
-from ninja import Query, Router
+from ninja import Router, Status
 
 from dealercare.core.api import Id, Limit, Offset, Page, Text, errors, paginate
 from dealercare.core.errors import PermissionDenied, ValidationFailed
@@ -73,13 +73,18 @@ def customer_create(request, payload: CustomerIn):
     store = _store_for_new_record(request.auth, payload.store_id)
     data = payload.dict(exclude={"store_id", "service_consent", "marketing_consent"})
     customer = services.customer_create(
-        actor=request.auth, store=store, data=data,
-        service_consent=payload.service_consent, marketing_consent=payload.marketing_consent,
+        actor=request.auth,
+        store=store,
+        data=data,
+        service_consent=payload.service_consent,
+        marketing_consent=payload.marketing_consent,
     )
-    return 201, _detail(customer)
+    return Status(201, _detail(customer))
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerDetailOut, **errors(401, 403, 404, 422)})
+@router.get(
+    "/customers/{customer_id}", response={200: CustomerDetailOut, **errors(401, 403, 404, 422)}
+)
 def customer_detail(request, customer_id: Id):
     _require(request.auth, "customers.view_customer")
     return _detail(selectors.customer_get(actor=request.auth, customer_id=customer_id))
@@ -102,14 +107,18 @@ def customer_consent_set(request, customer_id: Id, payload: ConsentIn):
     _require(request.auth, "customers.change_customer")
     customer = selectors.customer_get(actor=request.auth, customer_id=customer_id)
     consent = services.customer_consent_set(
-        actor=request.auth, customer=customer, purpose=payload.purpose, granted=payload.granted,
+        actor=request.auth,
+        customer=customer,
+        purpose=payload.purpose,
+        granted=payload.granted,
         source=payload.source,
     )
-    return 201, consent
+    return Status(201, consent)
 
 
 @router.post(
-    "/customers/{customer_id}/reveal-mobile", response={200: MobileOut, **errors(401, 403, 404, 422)}
+    "/customers/{customer_id}/reveal-mobile",
+    response={200: MobileOut, **errors(401, 403, 404, 422)},
 )
 def customer_mobile_reveal(request, customer_id: Id):
     """The full mobile number, for roles allowed to see it. Every call is audit-logged."""
@@ -119,8 +128,12 @@ def customer_mobile_reveal(request, customer_id: Id):
 
 @router.get("/vehicles", response={200: Page[VehicleOut], **errors(401, 403, 422)})
 def vehicle_list(
-    request, q: Text = "", store_id: Id | None = None, customer_id: Id | None = None,
-    limit: Limit = 50, offset: Offset = 0,
+    request,
+    q: Text = "",
+    store_id: Id | None = None,
+    customer_id: Id | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ):
     """Search by plate or VIN (`q`); filter by owner (`customer_id`)."""
     _require(request.auth, "customers.view_vehicle")
@@ -135,10 +148,12 @@ def vehicle_create(request, payload: VehicleIn):
     _require(request.auth, "customers.add_vehicle")
     owner = selectors.customer_get(actor=request.auth, customer_id=payload.customer_id)
     vehicle = services.vehicle_create(
-        actor=request.auth, owner=owner, data=payload.dict(exclude={"customer_id", "mileage_km"}),
+        actor=request.auth,
+        owner=owner,
+        data=payload.dict(exclude={"customer_id", "mileage_km"}),
         mileage_km=payload.mileage_km,
     )
-    return 201, vehicle
+    return Status(201, vehicle)
 
 
 @router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, **errors(401, 403, 404, 422)})

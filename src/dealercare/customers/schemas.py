@@ -8,7 +8,9 @@ from .models import Consent, Customer
 
 
 class CustomerIn(Schema):
-    store_id: Id | None = Field(None, description="Required for group HQ users; staff use their store")
+    store_id: Id | None = Field(
+        None, description="Required for group HQ users; staff use their store"
+    )
     name: Text = Field(..., min_length=1, max_length=50)
     mobile: Text = Field(..., max_length=20, examples=["13812345678"])
     gender: Customer.Gender = Customer.Gender.UNKNOWN
@@ -68,7 +70,7 @@ class ConsentIn(Schema):
 
 class VehicleIn(Schema):
     customer_id: Id
-    vin: Text = Field(..., max_length=30, examples=["LSVAU2180N2183294"])
+    vin: Text = Field(..., max_length=30, examples=["LSVAU218XN2183294"])
     plate: Text = Field(..., max_length=12, examples=["京A12345"])
     brand: Text = Field(..., min_length=1, max_length=50)
     model: Text = Field(..., min_length=1, max_length=50)

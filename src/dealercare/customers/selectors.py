@@ -32,7 +32,13 @@ def customer_list(*, actor, store_id: int | None = None, q: str = "") -> QuerySe
     if q:
         matching = Customer.objects.filter(customer_search_filter(q)).values("pk")
         customers = customers.filter(pk__in=matching)
-    return customers.select_related("store").annotate(vehicle_count=Count("vehicles"))
+    # An explicit order: Django drops Meta.ordering from GROUP BY queries, and paging an
+    # unordered list repeats and skips rows.
+    return (
+        customers.select_related("store")
+        .annotate(vehicle_count=Count("vehicles"))
+        .order_by("-created_at", "-id")
+    )
 
 
 def customer_get(*, actor, customer_id: int) -> Customer:
@@ -59,7 +65,12 @@ def customer_timeline(customer: Customer, limit: int = 100) -> QuerySet[Customer
 def vehicle_list(
     *, actor, store_id: int | None = None, q: str = "", owner_id: int | None = None
 ) -> QuerySet[Vehicle]:
-    vehicles = Vehicle.objects.visible_to(actor).in_store(store_id).select_related("owner")
+    vehicles = (
+        Vehicle.objects.visible_to(actor)
+        .in_store(store_id)
+        .select_related("owner")
+        .order_by("plate", "id")  # plates repeat across stores: a stable order for paging
+    )
     if owner_id is not None:
         vehicles = vehicles.filter(owner_id=owner_id)
     if q:
@@ -69,7 +80,9 @@ def vehicle_list(
 
 
 def vehicle_get(*, actor, vehicle_id: int) -> Vehicle:
-    vehicle = Vehicle.objects.visible_to(actor).select_related("owner").filter(pk=vehicle_id).first()
+    vehicle = (
+        Vehicle.objects.visible_to(actor).select_related("owner").filter(pk=vehicle_id).first()
+    )
     if vehicle is None:
         raise NotFound("车辆不存在。", "Vehicle not found.")
     return vehicle

@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE_CHAR = "[A-HJ-NP-Z0-9]"  # letters I and O are not used on plates
-_ORDINARY_PLATE = re.compile(rf"^[{PROVINCE_ABBREVIATIONS}][A-Z]{_PLATE_CHAR}{{4}}[A-HJ-NP-Z0-9挂学警]$")
-# New-energy plates: small cars D/F (and A–K since 2021) + 5 characters; large vehicles 5 digits + D/F.
+_ORDINARY_PLATE = re.compile(
+    rf"^[{PROVINCE_ABBREVIATIONS}][A-Z]{_PLATE_CHAR}{{4}}[A-HJ-NP-Z0-9挂学警]$"
+)
+# New-energy plates: small cars D/F (and A–K since 2021) + 5 characters;
+# large vehicles 5 digits + D/F.
 _NEW_ENERGY_PLATE = re.compile(
     rf"^[{PROVINCE_ABBREVIATIONS}][A-Z](?:[A-HJK]{_PLATE_CHAR}\d{{4}}|\d{{5}}[A-HJK])$"
 )
@@ -27,12 +30,19 @@ _VIN_CHARS = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
 def normalize_mobile(value: str) -> str:
-    """Digits only, without +86 or spaces: `+86 138-1234-5678` → `13812345678`."""
+    """Digits only, without +86 or spaces: `+86 138-1234-5678` → `13812345678`.
+
+    Anything that is not a Chinese number is returned as typed (stripped), so that validation
+    names it an invalid mobile: `abc` must not become an empty value, and `+44 13812345678` must
+    not become the Chinese `13812345678`.
+    """
     value = (value or "").strip()
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
-        return re.sub(r"\D", "", value)
+        return value
+    if number.country_code != 86:
+        return value
     return str(number.national_number)
 
 
@@ -40,7 +50,9 @@ def validate_mobile(value: str) -> None:
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(_("请输入有效的中国大陆手机号码（11 位）。"), code="invalid_mobile") from exc
+        raise ValidationError(
+            _("请输入有效的中国大陆手机号码（11 位）。"), code="invalid_mobile"
+        ) from exc
     if (
         number.country_code != 86
         or not phonenumbers.is_valid_number(number)
@@ -86,6 +98,9 @@ def validate_plate(value: str) -> None:
     plate = normalize_plate(value)
     if not (_ORDINARY_PLATE.match(plate) or _NEW_ENERGY_PLATE.match(plate)):
         raise ValidationError(
-            _("车牌号格式错误：应为省份简称 + 字母 + 5 位（新能源 6 位），如 京A12345、粤BD12345。"),
+            _(
+                "车牌号格式错误：应为省份简称 + 字母 + 5 位（新能源 6 位），"
+                "如 京A12345、粤BD12345。"
+            ),
             code="invalid_plate",
         )

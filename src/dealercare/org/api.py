@@ -21,7 +21,9 @@ class InvalidCredentials(DomainError):
 def token_create(request, payload: TokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        raise InvalidCredentials("用户名或密码错误。", "Wrong username or password.", field="password")
+        raise InvalidCredentials(
+            "用户名或密码错误。", "Wrong username or password.", field="password"
+        )
     token, key = api_token_create(user=user)
     return {"token": key, "expires_at": token.expires_at.isoformat()}
 
