@@ -53,9 +53,11 @@ def test_tampered_link_is_invalid():
 
 def test_expired_link_says_so():
     token = customer_link_token(purpose="ro-progress", object_id=7)
-    with time_machine.travel(timezone.now() + dt.timedelta(days=15)):
-        with pytest.raises(LinkExpired) as error:
-            customer_link_read(purpose="ro-progress", token=token)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=15)),
+        pytest.raises(LinkExpired) as error,
+    ):
+        customer_link_read(purpose="ro-progress", token=token)
     assert error.value.status == 410
     assert "过期" in error.value.message_zh
 

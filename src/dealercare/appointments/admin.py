@@ -11,7 +11,13 @@ class BayAdmin(admin.ModelAdmin):
 
 @admin.register(BookingPolicy)
 class BookingPolicyAdmin(admin.ModelAdmin):
-    list_display = ["store", "slot_minutes", "days_ahead", "delivery_slot_minutes", "delivery_capacity"]
+    list_display = [
+        "store",
+        "slot_minutes",
+        "days_ahead",
+        "delivery_slot_minutes",
+        "delivery_capacity",
+    ]
 
 
 @admin.register(ServiceCapacity)

@@ -2,8 +2,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,7 +47,11 @@ def day_plan(request):
     """The store's day: bays × service slots, who is booked where, free places, deliveries."""
     day = _day_from(request)
     store_id = current_store_id(request)
-    context = {"day": day, "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1)}
+    context = {
+        "day": day,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+    }
     if store_id is None:
         return render(request, "appointments/day_plan.html", {**context, "needs_store": True})
     store = store_get(actor=request.user, store_id=store_id)
@@ -55,27 +59,47 @@ def day_plan(request):
     bays = list(Bay.objects.filter(store=store, is_active=True).order_by("name"))
     appointments = list(selectors.appointment_list(actor=request.user, store_id=store.pk, day=day))
     by_cell = {
-        (a.start, a.bay_id): a for a in appointments
+        (a.start, a.bay_id): a
+        for a in appointments
         if a.kind == Appointment.Kind.SERVICE and a.holds_capacity and a.bay_id
     }
     rows = [
-        {"slot": slot, "cells": [{"bay": bay, "appointment": by_cell.get((slot.start, bay.pk))} for bay in bays]}
+        {
+            "slot": slot,
+            "cells": [
+                {"bay": bay, "appointment": by_cell.get((slot.start, bay.pk))} for bay in bays
+            ],
+        }
         for slot in day_slots(store, day, calendar=calendar)
     ]
     context.update(
-        store=store, bays=bays, rows=rows,
+        store=store,
+        bays=bays,
+        rows=rows,
         is_working_day=calendar.is_working_day(day),
         calendar_estimated=calendar.is_estimated(day),
         deliveries=[a for a in appointments if a.kind == Appointment.Kind.DELIVERY],
         delivery_slots=day_slots(store, day, kind=Appointment.Kind.DELIVERY, calendar=calendar),
-        others=[a for a in appointments if a.kind == Appointment.Kind.SERVICE and (not a.holds_capacity or not a.bay_id)],
-        share=selectors.online_share(selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)),
+        others=[
+            a
+            for a in appointments
+            if a.kind == Appointment.Kind.SERVICE and (not a.holds_capacity or not a.bay_id)
+        ],
+        share=selectors.online_share(
+            selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)
+        ),
     )
     return render(request, "appointments/day_plan.html", context)
 
 
 def _find_car(actor, store: Store, lookup: str) -> tuple[Customer, Vehicle | None]:
-    vehicle = Vehicle.objects.visible_to(actor).in_store(store.pk).filter(plate=lookup).select_related("owner").first()
+    vehicle = (
+        Vehicle.objects.visible_to(actor)
+        .in_store(store.pk)
+        .filter(plate=lookup)
+        .select_related("owner")
+        .first()
+    )
     if vehicle is not None:
         return vehicle.owner, vehicle
     customer = Customer.objects.visible_to(actor).in_store(store.pk).filter(mobile=lookup).first()
@@ -107,19 +131,30 @@ def appointment_create(request):
             customer, vehicle = _find_car(request.user, store, data["lookup"])
             start = data["start"].astimezone(ZoneInfo(store.time_zone))
             appointment = services.appointment_book(
-                actor=request.user, store=store, customer=customer, vehicle=vehicle,
-                start=start, service_type=data["service_type"], channel=data["channel"],
-                note=data["note"], kind=data["kind"],
+                actor=request.user,
+                store=store,
+                customer=customer,
+                vehicle=vehicle,
+                start=start,
+                service_type=data["service_type"],
+                channel=data["channel"],
+                note=data["note"],
+                kind=data["kind"],
             )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
             messages.success(
-                request, _("已为 %(name)s 预约 %(time)s。") % {
-                    "name": customer.name, "time": timezone.localtime(appointment.start).strftime("%m-%d %H:%M"),
+                request,
+                _("已为 %(name)s 预约 %(time)s。")
+                % {
+                    "name": customer.name,
+                    "time": timezone.localtime(appointment.start).strftime("%m-%d %H:%M"),
                 },
             )
-            return redirect(f"{reverse('appointments:day_plan')}?date={timezone.localtime(appointment.start).date()}")
+            return redirect(
+                f"{reverse('appointments:day_plan')}?date={timezone.localtime(appointment.start).date()}"
+            )
     return render(request, "appointments/appointment_form.html", {"form": form})
 
 
@@ -138,21 +173,36 @@ def appointment_action(request, appointment_id: int, action: str):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(name)s 的预约已更新：%(status)s") % {
-            "name": appointment.customer.name, "status": appointment.get_status_display(),
-        })
+        messages.success(
+            request,
+            _("%(name)s 的预约已更新：%(status)s")
+            % {
+                "name": appointment.customer.name,
+                "status": appointment.get_status_display(),
+            },
+        )
     day = timezone.localtime(appointment.start).date()
     return redirect(f"{reverse('appointments:day_plan')}?date={day}")
 
 
 # -- the car owner's phone pages ------------------------------------------------------------
+def _first_bookable_day(store, days, service_type, calendar) -> dt.date | None:
+    for day in days:
+        if any(
+            s.available for s in day_slots(store, day, service_type=service_type, calendar=calendar)
+        ):
+            return day
+    return days[0] if days else None
+
+
 def public_book(request, code: str):
     store = get_object_or_404(Store, code=code, is_active=True)
     policy = booking_policy(store)
     calendar = store_calendar(store)
     today = timezone.localdate()
     days = [
-        day for day in (today + dt.timedelta(days=n) for n in range(policy.days_ahead + 1))
+        day
+        for day in (today + dt.timedelta(days=n) for n in range(policy.days_ahead + 1))
         if calendar.is_working_day(day)
     ]
     data = request.POST if request.method == "POST" else None
@@ -160,7 +210,7 @@ def public_book(request, code: str):
     try:
         day = dt.date.fromisoformat((data or request.GET).get("day", ""))
     except ValueError:
-        day = next((d for d in days if any(s.available for s in day_slots(store, d, service_type=service_type, calendar=calendar))), days[0] if days else today)
+        day = _first_bookable_day(store, days, service_type, calendar) or today
     form = PublicBookingForm(data, initial={"service_type": service_type, "day": day})
     code_sent = False
     if request.method == "POST" and form.is_valid():
@@ -173,16 +223,23 @@ def public_book(request, code: str):
                 except ValidationError as exc:
                     form.add_error("mobile", exc.messages[0])
                 else:
-                    services.verification_code_send(store=store, mobile=mobile, ip=ip_from_request(request))
+                    services.verification_code_send(
+                        store=store, mobile=mobile, ip=ip_from_request(request)
+                    )
                     code_sent = True
             else:
                 if not cleaned.get("code"):
                     form.add_error("code", _("请输入短信验证码。"))
                 else:
                     appointment = services.appointment_book_online(
-                        store=store, name=cleaned["name"], mobile=cleaned["mobile"],
-                        plate=cleaned["plate"], service_type=cleaned["service_type"],
-                        start=cleaned["start"], code=cleaned["code"], note=cleaned["note"],
+                        store=store,
+                        name=cleaned["name"],
+                        mobile=cleaned["mobile"],
+                        plate=cleaned["plate"],
+                        service_type=cleaned["service_type"],
+                        start=cleaned["start"],
+                        code=cleaned["code"],
+                        note=cleaned["note"],
                         ip=ip_from_request(request),
                     )
                     return redirect(services.appointment_link_path(appointment))
@@ -191,8 +248,14 @@ def public_book(request, code: str):
     slots = day_slots(store, day, service_type=service_type, calendar=calendar)
     chosen = (data or {}).get("start", "")
     context = {
-        "store": store, "form": form, "days": days, "day": day, "slots": slots,
-        "service_type": service_type, "chosen": chosen, "code_sent": code_sent,
+        "store": store,
+        "form": form,
+        "days": days,
+        "day": day,
+        "slots": slots,
+        "service_type": service_type,
+        "chosen": chosen,
+        "code_sent": code_sent,
     }
     return render(request, "appointments/public_book.html", context)
 
@@ -201,8 +264,12 @@ def public_appointment(request, token: str):
     try:
         appointment_id = customer_link_read(purpose=services.LINK_PURPOSE, token=token)
     except DomainError as exc:
-        return render(request, "appointments/public_link_error.html", {"error": exc}, status=exc.status)
-    appointment = get_object_or_404(Appointment.objects.select_related("store", "vehicle", "customer"), pk=appointment_id)
+        return render(
+            request, "appointments/public_link_error.html", {"error": exc}, status=exc.status
+        )
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("store", "vehicle", "customer"), pk=appointment_id
+    )
     if request.method == "POST" and request.POST.get("action") == "cancel":
         try:
             services.appointment_cancel(appointment=appointment, actor=None, note="客户自助取消")

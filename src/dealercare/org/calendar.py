@@ -9,7 +9,6 @@ from dealercare.core.workdays import DEFAULT_BUSINESS_HOURS, WorkCalendar
 
 from .models import Store
 
-
 # The statutory table changes a few times a year (an import replaces a year and touches its
 # CalendarYear row), so each process keeps the last one it read and re-reads only when the
 # CalendarYear rows say it changed: one small query instead of ~800 rows per request.

@@ -29,7 +29,7 @@ _WRITE_CUSTOMERS = [
 _REVEAL = ["customers.reveal_mobile"]
 _OUTBOX = ["notifications.view_message"]
 _VIEW_APPOINTMENTS = ["appointments.view_appointment"]
-_BOOK = _VIEW_APPOINTMENTS + ["appointments.add_appointment", "appointments.change_appointment"]
+_BOOK = [*_VIEW_APPOINTMENTS, "appointments.add_appointment", "appointments.change_appointment"]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
