@@ -108,3 +108,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NumberSequence(models.Model):
+    """A counter per key (e.g. `RO:BJ01:20261124`) for human numbers; incremented with a
+    conditional UPDATE, so concurrent requests never get the same number."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
