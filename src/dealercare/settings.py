@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dealercare.customers",
     "dealercare.notifications",
     "dealercare.appointments",
+    "dealercare.workorders",
     "dealercare.demo",
 ]
 
@@ -150,7 +151,10 @@ STORAGES = {
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "media/"
+MEDIA_URL = "/media/"
+# Uploaded files (add-on photos) are served by Django on one machine (make run); in production
+# serve MEDIA_ROOT from the proxy or use a shared storage backend, and leave this off.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEALERCARE_ENV != "production")
 
 # Outgoing e-mail (the `smtp` notification channel).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

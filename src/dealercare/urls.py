@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.static import serve
 
 from .api import api
 from .org import views as org_views
@@ -16,6 +18,13 @@ urlpatterns = [
     path("messages/", include("dealercare.notifications.urls")),
     path("appointments/", include("dealercare.appointments.urls")),
     path("c/", include("dealercare.appointments.public_urls")),
+    path("workorders/", include("dealercare.workorders.urls")),
+    path("c/", include("dealercare.workorders.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
