@@ -8,6 +8,8 @@ from dealercare.appointments.api import router as appointments_router
 from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
 from dealercare.org.api import router as org_router
+from dealercare.workorders.api import public_router as workorders_public_router
+from dealercare.workorders.api import router as workorders_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -29,3 +31,5 @@ api.add_router("", org_router)
 api.add_router("", customers_router)
 api.add_router("", appointments_router)
 api.add_router("/public", appointments_public_router)
+api.add_router("", workorders_router)
+api.add_router("/public", workorders_public_router)

@@ -194,6 +194,7 @@ class CustomerEvent(models.Model):
         MILEAGE_RECORDED = "mileage_recorded", _("里程登记")
         MESSAGE_SENT = "message_sent", _("发送消息")
         APPOINTMENT = "appointment", _("预约")
+        REPAIR_ORDER = "repair_order", _("维修工单")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="events"

@@ -30,6 +30,8 @@ _REVEAL = ["customers.reveal_mobile"]
 _OUTBOX = ["notifications.view_message"]
 _VIEW_APPOINTMENTS = ["appointments.view_appointment"]
 _BOOK = [*_VIEW_APPOINTMENTS, "appointments.add_appointment", "appointments.change_appointment"]
+_VIEW_ORDERS = ["workorders.view_repairorder"]
+_WORKSHOP = [*_VIEW_ORDERS, "workorders.add_repairorder", "workorders.change_repairorder"]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -43,20 +45,21 @@ _CONFIGURATION = [
         ("appointments", "bookingpolicy"),
         ("appointments", "servicecapacity"),
         ("appointments", "blockedperiod"),
+        ("workorders", "workshoppolicy"),
     ]
     for verb in ("view", "add", "change")
 ] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CS_AGENT: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.SERVICE_ADVISOR: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.TECHNICIAN: _VIEW_APPOINTMENTS + _READ_CUSTOMERS,
-    Role.CS_MANAGER: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.AFTERSALES_MANAGER: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
+    Role.CS_AGENT: _VIEW_ORDERS + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.SERVICE_ADVISOR: _WORKSHOP + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.TECHNICIAN: _WORKSHOP + _VIEW_APPOINTMENTS + _READ_CUSTOMERS,
+    Role.CS_MANAGER: _VIEW_ORDERS + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.AFTERSALES_MANAGER: _WORKSHOP + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
     Role.SALES_CONSULTANT: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
-    Role.STORE_MANAGER: _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.HQ_QUALITY: _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _OUTBOX,
-    Role.ADMIN: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX + _CONFIGURATION,
+    Role.STORE_MANAGER: _VIEW_ORDERS + _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _REVEAL + _OUTBOX,
+    Role.HQ_QUALITY: _VIEW_ORDERS + _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _OUTBOX,
+    Role.ADMIN: _WORKSHOP + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX + _CONFIGURATION,
 }
 
 
