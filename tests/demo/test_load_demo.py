@@ -13,7 +13,14 @@ from dealercare.org.models import StaffProfile, Store
 
 @pytest.fixture
 def demo(db):
-    DemoGenerator(seed=7, customers=120, vehicles=160, history_days=20).generate()
+    DemoGenerator(
+        seed=7,
+        customers=120,
+        vehicles=160,
+        history_days=20,
+        repair_order_days=45,
+        repair_orders_per_day=4,
+    ).generate()
 
 
 def test_demo_has_twelve_stores_and_three_staff_per_role(demo):
@@ -63,7 +70,24 @@ def test_demo_appointments_never_over_book_and_are_mostly_online(demo):
 
 
 def test_load_demo_if_empty_does_not_load_twice(db, capsys):
-    call_command("load_demo", customers=24, vehicles=30, history_days=3)
-    call_command("load_demo", customers=24, vehicles=30, history_days=3, if_empty=True)
+    call_command("load_demo", customers=24, vehicles=30, history_days=3, repair_order_days=3)
+    call_command(
+        "load_demo", customers=24, vehicles=30, history_days=3, repair_order_days=3, if_empty=True
+    )
     assert Customer.objects.count() == 24
     assert "already has data" in capsys.readouterr().out
+
+
+def test_demo_repair_orders_follow_the_bookings(demo):
+    from dealercare.workorders.models import RepairOrder
+
+    converted = Appointment.objects.filter(status="converted")
+    assert converted.exists()
+    assert not converted.filter(repair_order__isnull=True).exists()
+    delivered = RepairOrder.objects.filter(status="delivered")
+    assert delivered.count() > 12 * 20
+    for order in delivered.exclude(comeback_of=None)[:20]:
+        assert order.vehicle_id == order.comeback_of.vehicle_id
+        assert order.created_at - order.comeback_of.delivered_at < timezone.timedelta(days=30)
+    assert RepairOrder.objects.filter(delivered_at__isnull=True, status="delivered").count() == 0
+    assert RepairOrder.objects.exclude(status__in=["delivered", "cancelled"]).exists()

@@ -12,15 +12,11 @@ import phonenumbers
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
-from dealercare.appointments.models import Appointment, Bay, SlotCounter
-from dealercare.appointments.slots import ALL_TYPES, booking_policy, slot_times
-from dealercare.core.codes import ServiceType
+from dealercare.appointments.models import Appointment, Bay
 from dealercare.customers.models import Consent, Customer, CustomerEvent, MileageReading, Vehicle
 from dealercare.customers.validators import vin_check_digit
-from dealercare.org.calendar import store_calendar
 from dealercare.org.models import (
     DEFAULT_BUSINESS_PERIODS,
     BusinessPeriod,
@@ -30,6 +26,9 @@ from dealercare.org.models import (
     Store,
 )
 from dealercare.org.roles import Role
+from dealercare.workorders.models import RepairOrder
+
+from .history import DemoHistory
 
 DEMO_PASSWORD = "demo1234"
 
@@ -165,6 +164,8 @@ class DemoGenerator:
         vehicles: int = 4000,
         appointments_per_day: int = 8,
         history_days: int = 182,
+        repair_orders_per_day: int = 12,
+        repair_order_days: int = 730,
     ):
         if vehicles < customers:
             raise ValueError("every demo customer has at least one vehicle")
@@ -172,6 +173,8 @@ class DemoGenerator:
         self.customer_count = customers
         self.appointments_per_day = appointments_per_day
         self.history_days = history_days
+        self.repair_orders_per_day = repair_orders_per_day
+        self.repair_order_days = repair_order_days
         self.vehicle_count = vehicles
         self.today = timezone.localdate()
         self.used_mobiles: set[str] = set()
@@ -231,14 +234,23 @@ class DemoGenerator:
         staff = self._staff(stores)
         self._customers_and_vehicles(stores)
         self._bays(stores)
-        if self.appointments_per_day:
-            self._appointments(stores)
+        history = DemoHistory(
+            rng=self.rng,
+            today=self.today,
+            days=self.history_days,
+            appointments_per_day=self.appointments_per_day,
+            repair_orders_per_day=self.repair_orders_per_day,
+            repair_order_days=self.repair_order_days,
+        )
+        history.appointments(stores)
+        history.repair_orders(stores)
         return {
             "stores": len(stores),
             "staff": staff,
             "customers": Customer.objects.count(),
             "vehicles": Vehicle.objects.count(),
             "appointments": Appointment.objects.count(),
+            "repair_orders": RepairOrder.objects.count(),
         }
 
     def _store(self, group, seed: StoreSeed) -> Store:
@@ -406,112 +418,4 @@ class DemoGenerator:
             for store in stores
             if not store.bays.exists()
             for n in range(1, self.rng.choice([4, 5, 6]) + 1)
-        )
-
-    def _appointments(self, stores: list[Store]) -> None:
-        """Six months of past and two weeks of future bookings per store, ~60% online."""
-        now = timezone.now()
-        Status, Channel = Appointment.Status, Appointment.Channel
-        service_types = [
-            ServiceType.MAINTENANCE,
-            ServiceType.MAINTENANCE,
-            ServiceType.MAINTENANCE,
-            ServiceType.REPAIR,
-            ServiceType.REPAIR,
-            ServiceType.INSURANCE,
-            ServiceType.WARRANTY,
-        ]
-        offline = [Channel.PHONE, Channel.PHONE, Channel.WALK_IN, Channel.DEALER_INITIATED]
-        appointments, counters = [], {}
-        for store in stores:
-            calendar = store_calendar(store)
-            policy = booking_policy(store)
-            bays = list(store.bays.order_by("name"))
-            vehicles = list(Vehicle.objects.filter(store=store).values_list("pk", "owner_id"))
-            day = self.today - dt.timedelta(days=self.history_days)
-            while day <= self.today + dt.timedelta(days=14):
-                times = [t for t in slot_times(calendar, policy, day, "service")]
-                future = day > self.today
-                wanted = (
-                    self.rng.randint(2, 5)
-                    if future
-                    else self.rng.randint(
-                        self.appointments_per_day - 3, self.appointments_per_day + 3
-                    )
-                )
-                for _ in range(max(wanted, 0)):
-                    if not times:
-                        break
-                    start, end = self.rng.choice(times)
-                    used = counters.get((store.pk, start), 0)
-                    if used >= len(bays):
-                        continue
-                    vehicle_id, customer_id = self.rng.choice(vehicles)
-                    if start > now:
-                        status = Status.CONFIRMED if self.rng.random() < 0.8 else Status.REQUESTED
-                    else:
-                        roll = self.rng.random()
-                        status = (
-                            Status.NO_SHOW
-                            if roll < 0.08
-                            else Status.CANCELLED
-                            if roll < 0.15
-                            else Status.CONVERTED
-                        )
-                    holds = status in (Status.REQUESTED, Status.CONFIRMED)
-                    channel = (
-                        Channel.ONLINE if self.rng.random() < 0.6 else self.rng.choice(offline)
-                    )
-                    if status == Status.REQUESTED:
-                        channel = Channel.ONLINE
-                    if holds:
-                        counters[(store.pk, start)] = used + 1
-                    appointments.append(
-                        Appointment(
-                            store=store,
-                            customer_id=customer_id,
-                            vehicle_id=vehicle_id,
-                            start=start,
-                            end=end,
-                            service_type=self.rng.choice(service_types),
-                            channel=channel,
-                            status=status,
-                            bay=bays[used] if holds else self.rng.choice(bays),
-                        )
-                    )
-                day += dt.timedelta(days=1)
-        Appointment.objects.bulk_create(appointments, batch_size=1000)
-        # The capacity rows of the future slots, consistent with the bookings holding them.
-        by_type: dict[tuple, int] = {}
-        for appointment in appointments:
-            if appointment.status in (Status.REQUESTED, Status.CONFIRMED):
-                key = (appointment.store_id, appointment.start, appointment.service_type)
-                by_type[key] = by_type.get(key, 0) + 1
-        bay_counts = dict(
-            Bay.objects.values("store").annotate(n=Count("id")).values_list("store", "n")
-        )
-        SlotCounter.objects.bulk_create(
-            [
-                SlotCounter(
-                    store_id=store_id,
-                    kind="service",
-                    start=start,
-                    service_type=ALL_TYPES,
-                    capacity=bay_counts[store_id],
-                    booked=booked,
-                )
-                for (store_id, start), booked in counters.items()
-            ]
-            + [
-                SlotCounter(
-                    store_id=store_id,
-                    kind="service",
-                    start=start,
-                    service_type=service_type,
-                    capacity=bay_counts[store_id],
-                    booked=booked,
-                )
-                for (store_id, start, service_type), booked in by_type.items()
-            ],
-            batch_size=1000,
         )

@@ -16,24 +16,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-days", type=int, default=182, help="days of past appointments"
         )
+        parser.add_argument("--repair-orders-per-day", type=int, default=12)
+        parser.add_argument(
+            "--repair-order-days", type=int, default=730, help="days of past repair orders"
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when stores already exist"
         )
 
     def handle(self, *args, seed, customers, vehicles, history_days, if_empty, **options):
+        ro_per_day = options["repair_orders_per_day"]
+        ro_days = options["repair_order_days"]
         if if_empty and Store.objects.exists():
             self.stdout.write("Database already has data: demo not loaded.")
             return
         started = time.monotonic()
         counts = DemoGenerator(
-            seed=seed, customers=customers, vehicles=vehicles, history_days=history_days
+            seed=seed,
+            customers=customers,
+            vehicles=vehicles,
+            history_days=history_days,
+            repair_orders_per_day=ro_per_day,
+            repair_order_days=ro_days,
         ).generate()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded in {:.1f} s: {stores} stores, {staff} staff, {customers} customers, "
-                "{vehicles} vehicles, {appointments} appointments.".format(
-                    time.monotonic() - started, **counts
-                )
+                "{vehicles} vehicles, {appointments} appointments, "
+                "{repair_orders} repair orders.".format(time.monotonic() - started, **counts)
             )
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
