@@ -12,7 +12,15 @@ class WorkshopPolicyAdmin(admin.ModelAdmin):
 class RepairOrderAdmin(admin.ModelAdmin):
     """Read-only: orders change through the workshop pages and the API (the services)."""
 
-    list_display = ["number", "store", "vehicle", "job_type", "status", "promised_at", "delivered_at"]
+    list_display = [
+        "number",
+        "store",
+        "vehicle",
+        "job_type",
+        "status",
+        "promised_at",
+        "delivered_at",
+    ]
     list_filter = ["store", "status", "job_type"]
     search_fields = ["number", "vehicle__plate"]
 

@@ -18,15 +18,15 @@ class ReceptionForm(forms.Form):
     plate = forms.CharField(label=_("车牌号"), max_length=12)
     job_type = forms.ChoiceField(label=_("工单类型"), choices=ServiceType.choices)
     mileage_km = forms.IntegerField(label=_("进厂里程（公里）"), min_value=0, max_value=2_000_000)
-    mileage_reason = forms.CharField(
-        label=_("里程低于上次的原因"), max_length=200, required=False
-    )
+    mileage_reason = forms.CharField(label=_("里程低于上次的原因"), max_length=200, required=False)
     promised_at = forms.DateTimeField(
-        label=_("预计交车时间"), input_formats=["%Y-%m-%dT%H:%M"],
+        label=_("预计交车时间"),
+        input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     fuel_level = forms.ChoiceField(
-        label=_("油量/电量"), choices=[(v, v) for v in ("E", "1/4", "1/2", "3/4", "F")],
+        label=_("油量/电量"),
+        choices=[(v, v) for v in ("E", "1/4", "1/2", "3/4", "F")],
         initial="1/2",
     )
     description = forms.CharField(
@@ -42,15 +42,21 @@ class ReceptionForm(forms.Form):
         return normalize_plate(self.cleaned_data["plate"])
 
     def walkaround(self) -> dict:
-        checks = {code: self.cleaned_data.get(f"walk_{code}", False) for code, _ in WALKAROUND_ITEMS}
+        checks = {
+            code: self.cleaned_data.get(f"walk_{code}", False) for code, _ in WALKAROUND_ITEMS
+        }
         return {**checks, "fuel_level": self.cleaned_data["fuel_level"]}
 
 
 class LineForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=RepairOrderLine.Kind.choices)
     name = forms.CharField(label=_("项目"), max_length=100)
-    hours = forms.DecimalField(label=_("工时"), max_digits=6, decimal_places=2, required=False, min_value=0)
-    quantity = forms.DecimalField(label=_("数量"), max_digits=8, decimal_places=2, required=False, min_value=0)
+    hours = forms.DecimalField(
+        label=_("工时"), max_digits=6, decimal_places=2, required=False, min_value=0
+    )
+    quantity = forms.DecimalField(
+        label=_("数量"), max_digits=8, decimal_places=2, required=False, min_value=0
+    )
     unit_price = forms.DecimalField(label=_("单价"), max_digits=12, decimal_places=2, min_value=0)
 
 
@@ -69,5 +75,7 @@ class PhoneDecisionForm(forms.Form):
 
 
 class SettleForm(forms.Form):
-    discount = forms.DecimalField(label=_("优惠"), max_digits=12, decimal_places=2, min_value=0, initial=0)
+    discount = forms.DecimalField(
+        label=_("优惠"), max_digits=12, decimal_places=2, min_value=0, initial=0
+    )
     next_service_advice = forms.CharField(label=_("下次保养建议"), max_length=300, required=False)

@@ -11,7 +11,8 @@ urlpatterns = [
     path("<int:repair_order_id>/add-ons/", views.add_on_add, name="add_on_add"),
     path(
         "<int:repair_order_id>/add-ons/<int:add_on_id>/decision/",
-        views.add_on_phone_decision, name="add_on_phone_decision",
+        views.add_on_phone_decision,
+        name="add_on_phone_decision",
     ),
     path("<int:repair_order_id>/transition/", views.transition, name="transition"),
 ]

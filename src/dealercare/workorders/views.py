@@ -20,8 +20,14 @@ from .models import AddOn, RepairOrder
 
 Status = RepairOrder.Status
 BOARD_COLUMNS = [
-    Status.RECEPTION, Status.DISPATCHED, Status.IN_PROGRESS, Status.WAITING_PARTS, Status.QC,
-    Status.WASHING, Status.READY, Status.SETTLED,
+    Status.RECEPTION,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.WAITING_PARTS,
+    Status.QC,
+    Status.WASHING,
+    Status.READY,
+    Status.SETTLED,
 ]
 
 
@@ -37,14 +43,21 @@ def _order_or_404(request, repair_order_id):
 def board(request):
     """The workshop board: every open order of the store, by state."""
     store_id = current_store_id(request)
-    orders = list(selectors.repair_order_list(actor=request.user, store_id=store_id, open_only=True)
-                  .prefetch_related("add_ons"))
+    orders = list(
+        selectors.repair_order_list(
+            actor=request.user, store_id=store_id, open_only=True
+        ).prefetch_related("add_ons")
+    )
     now = timezone.now()
     for order in orders:
         order.pending_add_ons = sum(1 for a in order.add_ons.all() if a.decision == "pending")
         order.overdue = order.promised_at < now and order.status not in {Status.SETTLED}
     columns = [
-        {"status": status, "label": Status(status).label, "orders": [o for o in orders if o.status == status]}
+        {
+            "status": status,
+            "label": Status(status).label,
+            "orders": [o for o in orders if o.status == status],
+        }
         for status in BOARD_COLUMNS
     ]
     return render(request, "workorders/board.html", {"columns": columns, "count": len(orders)})
@@ -61,15 +74,22 @@ def reception(request):
         try:
             appointment = appointment_get(
                 actor=request.user,
-                appointment_id=int(request.GET.get("appointment") or request.POST.get("appointment")),
+                appointment_id=int(
+                    request.GET.get("appointment") or request.POST.get("appointment")
+                ),
             )
         except (NotFound, ValueError) as exc:
             raise Http404 from exc
-    initial = {"promised_at": (timezone.localtime() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)}
+    initial = {
+        "promised_at": (timezone.localtime() + dt.timedelta(hours=3)).replace(
+            second=0, microsecond=0
+        )
+    }
     if appointment is not None:
         initial.update(
             plate=appointment.vehicle.plate if appointment.vehicle else "",
-            job_type=appointment.service_type, description=appointment.note,
+            job_type=appointment.service_type,
+            description=appointment.note,
         )
     form = ReceptionForm(request.POST or None, initial=initial)
     if request.method == "POST" and store_id is None:
@@ -77,16 +97,27 @@ def reception(request):
     elif request.method == "POST" and form.is_valid():
         store = store_get(actor=request.user, store_id=store_id)
         data = form.cleaned_data
-        vehicle = Vehicle.objects.visible_to(request.user).in_store(store.pk).filter(plate=data["plate"]).first()
+        vehicle = (
+            Vehicle.objects.visible_to(request.user)
+            .in_store(store.pk)
+            .filter(plate=data["plate"])
+            .first()
+        )
         if vehicle is None:
             form.add_error("plate", _("本店没有这个车牌的车辆，请先在客户档案中登记。"))
         else:
             try:
                 order = services.repair_order_open(
-                    actor=request.user, store=store, vehicle=vehicle, appointment=appointment,
-                    mileage_km=data["mileage_km"], mileage_reason=data["mileage_reason"],
-                    description=data["description"], job_type=data["job_type"],
-                    promised_at=data["promised_at"], walkaround=form.walkaround(),
+                    actor=request.user,
+                    store=store,
+                    vehicle=vehicle,
+                    appointment=appointment,
+                    mileage_km=data["mileage_km"],
+                    mileage_reason=data["mileage_reason"],
+                    description=data["description"],
+                    job_type=data["job_type"],
+                    promised_at=data["promised_at"],
+                    walkaround=form.walkaround(),
                 )
             except DomainError as exc:
                 form_add_domain_error(form, exc)
@@ -128,12 +159,16 @@ def line_add(request, repair_order_id: int):
     form = LineForm(request.POST)
     if form.is_valid():
         try:
-            services.repair_order_line_add(actor=request.user, repair_order=order, **form.cleaned_data)
+            services.repair_order_line_add(
+                actor=request.user, repair_order=order, **form.cleaned_data
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
             return redirect("workorders:detail", repair_order_id=order.pk)
-    return render(request, "workorders/detail.html", _detail_context(order, line_form=form), status=422)
+    return render(
+        request, "workorders/detail.html", _detail_context(order, line_form=form), status=422
+    )
 
 
 @login_required
@@ -150,7 +185,9 @@ def add_on_add(request, repair_order_id: int):
         else:
             messages.success(request, _("增项已发送给客户确认。"))
             return redirect("workorders:detail", repair_order_id=order.pk)
-    return render(request, "workorders/detail.html", _detail_context(order, add_on_form=form), status=422)
+    return render(
+        request, "workorders/detail.html", _detail_context(order, add_on_form=form), status=422
+    )
 
 
 @login_required
@@ -164,7 +201,9 @@ def add_on_phone_decision(request, repair_order_id: int, add_on_id: int):
         messages.error(request, _("请选择同意或拒绝，并填写电话中确认的客户姓名。"))
     else:
         try:
-            services.add_on_decide(add_on=add_on, actor=request.user, via=AddOn.Via.PHONE, **form.cleaned_data)
+            services.add_on_decide(
+                add_on=add_on, actor=request.user, via=AddOn.Via.PHONE, **form.cleaned_data
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect("workorders:detail", repair_order_id=order.pk)
@@ -180,15 +219,26 @@ def transition(request, repair_order_id: int):
         if target == Status.SETTLED:
             form = SettleForm(request.POST)
             if not form.is_valid():
-                return render(request, "workorders/detail.html", _detail_context(order, settle_form=form), status=422)
-            services.repair_order_settle(repair_order=order, actor=request.user, **form.cleaned_data)
+                return render(
+                    request,
+                    "workorders/detail.html",
+                    _detail_context(order, settle_form=form),
+                    status=422,
+                )
+            services.repair_order_settle(
+                repair_order=order, actor=request.user, **form.cleaned_data
+            )
         else:
             services.repair_order_transition(repair_order=order, to=target, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         order.refresh_from_db()
-        messages.success(request, _("工单 %(number)s：%(status)s") % {"number": order.number, "status": order.get_status_display()})
+        messages.success(
+            request,
+            _("工单 %(number)s：%(status)s")
+            % {"number": order.number, "status": order.get_status_display()},
+        )
     return redirect("workorders:detail", repair_order_id=order.pk)
 
 
@@ -197,24 +247,44 @@ def public_progress(request, token: str):
     try:
         repair_order_id = customer_link_read(purpose=services.PROGRESS_PURPOSE, token=token)
     except DomainError as exc:
-        return render(request, "appointments/public_link_error.html", {"error": exc}, status=exc.status)
-    order = get_object_or_404(RepairOrder.objects.select_related("store", "vehicle"), pk=repair_order_id)
+        return render(
+            request, "appointments/public_link_error.html", {"error": exc}, status=exc.status
+        )
+    order = get_object_or_404(
+        RepairOrder.objects.select_related("store", "vehicle"), pk=repair_order_id
+    )
     if request.method == "POST":
         add_on = get_object_or_404(AddOn, pk=request.POST.get("add_on", 0), repair_order=order)
         try:
-            services.add_on_decide(add_on=add_on, decision=request.POST.get("decision", ""), via=AddOn.Via.LINK)
+            services.add_on_decide(
+                add_on=add_on, decision=request.POST.get("decision", ""), via=AddOn.Via.LINK
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("已记录您的决定：%(name)s %(decision)s") % {
-                "name": add_on.name, "decision": add_on.get_decision_display()})
+            messages.success(
+                request,
+                _("已记录您的决定：%(name)s %(decision)s")
+                % {"name": add_on.name, "decision": add_on.get_decision_display()},
+            )
         return redirect(request.path)
-    steps = [Status.RECEPTION, Status.DISPATCHED, Status.IN_PROGRESS, Status.QC, Status.READY, Status.DELIVERED]
+    steps = [
+        Status.RECEPTION,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.QC,
+        Status.READY,
+        Status.DELIVERED,
+    ]
     reached = {e.to_status for e in order.events.all() if e.to_status}
     context = {
-        "order": order, "store": order.store, "totals": services.repair_order_totals(order),
+        "order": order,
+        "store": order.store,
+        "totals": services.repair_order_totals(order),
         "add_ons": list(order.add_ons.all()),
-        "steps": [{"label": Status(s).label, "done": s in reached or order.status == s} for s in steps],
+        "steps": [
+            {"label": Status(s).label, "done": s in reached or order.status == s} for s in steps
+        ],
         "timeline": [e for e in order.events.order_by("-at", "-id") if e.to_status],
         "lines": list(order.lines.all()),
     }
