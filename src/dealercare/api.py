@@ -7,6 +7,7 @@ from dealercare.appointments.api import public_router as appointments_public_rou
 from dealercare.appointments.api import router as appointments_router
 from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
+from dealercare.followups.api import router as followups_router
 from dealercare.org.api import router as org_router
 from dealercare.workorders.api import public_router as workorders_public_router
 from dealercare.workorders.api import router as workorders_router
@@ -33,3 +34,4 @@ api.add_router("", appointments_router)
 api.add_router("/public", appointments_public_router)
 api.add_router("", workorders_router)
 api.add_router("/public", workorders_public_router)
+api.add_router("", followups_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dealercare.notifications",
     "dealercare.appointments",
     "dealercare.workorders",
+    "dealercare.followups",
     "dealercare.demo",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("c/", include("dealercare.appointments.public_urls")),
     path("workorders/", include("dealercare.workorders.urls")),
     path("c/", include("dealercare.workorders.public_urls")),
+    path("follow-ups/", include("dealercare.followups.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -195,6 +195,7 @@ class CustomerEvent(models.Model):
         MESSAGE_SENT = "message_sent", _("发送消息")
         APPOINTMENT = "appointment", _("预约")
         REPAIR_ORDER = "repair_order", _("维修工单")
+        FOLLOW_UP = "follow_up", _("回访")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="events"

@@ -32,6 +32,8 @@ _VIEW_APPOINTMENTS = ["appointments.view_appointment"]
 _BOOK = [*_VIEW_APPOINTMENTS, "appointments.add_appointment", "appointments.change_appointment"]
 _VIEW_ORDERS = ["workorders.view_repairorder"]
 _WORKSHOP = [*_VIEW_ORDERS, "workorders.add_repairorder", "workorders.change_repairorder"]
+_VIEW_FOLLOW_UPS = ["followups.view_followuptask"]
+_FOLLOW_UP = [*_VIEW_FOLLOW_UPS, "followups.change_followuptask"]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -46,31 +48,73 @@ _CONFIGURATION = [
         ("appointments", "servicecapacity"),
         ("appointments", "blockedperiod"),
         ("workorders", "workshoppolicy"),
+        ("followups", "followuppolicy"),
     ]
     for verb in ("view", "add", "change")
 ] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CS_AGENT: _VIEW_ORDERS + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.SERVICE_ADVISOR: _WORKSHOP
-    + _BOOK
-    + _READ_CUSTOMERS
-    + _WRITE_CUSTOMERS
-    + _REVEAL
-    + _OUTBOX,
-    Role.TECHNICIAN: _WORKSHOP + _VIEW_APPOINTMENTS + _READ_CUSTOMERS,
-    Role.CS_MANAGER: _VIEW_ORDERS + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.AFTERSALES_MANAGER: _WORKSHOP + _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _OUTBOX,
-    Role.SALES_CONSULTANT: _BOOK + _READ_CUSTOMERS + _WRITE_CUSTOMERS + _REVEAL,
-    Role.STORE_MANAGER: _VIEW_ORDERS + _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _REVEAL + _OUTBOX,
-    Role.HQ_QUALITY: _VIEW_ORDERS + _VIEW_APPOINTMENTS + _READ_CUSTOMERS + _OUTBOX,
-    Role.ADMIN: _WORKSHOP
-    + _BOOK
-    + _READ_CUSTOMERS
-    + _WRITE_CUSTOMERS
-    + _REVEAL
-    + _OUTBOX
-    + _CONFIGURATION,
+    Role.CS_AGENT: [
+        *_READ_CUSTOMERS,
+        *_WRITE_CUSTOMERS,
+        *_REVEAL,
+        *_OUTBOX,
+        *_BOOK,
+        *_VIEW_ORDERS,
+        *_FOLLOW_UP,
+    ],
+    Role.SERVICE_ADVISOR: [
+        *_READ_CUSTOMERS,
+        *_WRITE_CUSTOMERS,
+        *_REVEAL,
+        *_OUTBOX,
+        *_BOOK,
+        *_WORKSHOP,
+    ],
+    Role.TECHNICIAN: [*_READ_CUSTOMERS, *_VIEW_APPOINTMENTS, *_WORKSHOP],
+    Role.CS_MANAGER: [
+        *_READ_CUSTOMERS,
+        *_WRITE_CUSTOMERS,
+        *_REVEAL,
+        *_OUTBOX,
+        *_BOOK,
+        *_VIEW_ORDERS,
+        *_FOLLOW_UP,
+    ],
+    Role.AFTERSALES_MANAGER: [
+        *_READ_CUSTOMERS,
+        *_WRITE_CUSTOMERS,
+        *_OUTBOX,
+        *_BOOK,
+        *_WORKSHOP,
+        *_VIEW_FOLLOW_UPS,
+    ],
+    Role.SALES_CONSULTANT: [*_READ_CUSTOMERS, *_WRITE_CUSTOMERS, *_REVEAL, *_BOOK],
+    Role.STORE_MANAGER: [
+        *_READ_CUSTOMERS,
+        *_REVEAL,
+        *_OUTBOX,
+        *_VIEW_APPOINTMENTS,
+        *_VIEW_ORDERS,
+        *_VIEW_FOLLOW_UPS,
+    ],
+    Role.HQ_QUALITY: [
+        *_READ_CUSTOMERS,
+        *_OUTBOX,
+        *_VIEW_APPOINTMENTS,
+        *_VIEW_ORDERS,
+        *_VIEW_FOLLOW_UPS,
+    ],
+    Role.ADMIN: [
+        *_READ_CUSTOMERS,
+        *_WRITE_CUSTOMERS,
+        *_REVEAL,
+        *_OUTBOX,
+        *_BOOK,
+        *_WORKSHOP,
+        *_FOLLOW_UP,
+        *_CONFIGURATION,
+    ],
 }
 
 

@@ -1,0 +1,120 @@
+"""Reads of follow-ups (always store-scoped): the agent's worklist, one task, the daily summary."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from dealercare.core.errors import NotFound
+
+from .models import FollowUpTask
+
+Status, Result = FollowUpTask.Status, FollowUpTask.Result
+OPEN = [Status.PENDING, Status.IN_PROGRESS]
+
+
+def follow_up_list(
+    *,
+    actor,
+    store_id: int | None = None,
+    status: str = "",
+    kind: str = "",
+    repair_order_id: int | None = None,
+    assignee_id: int | None = None,
+) -> QuerySet[FollowUpTask]:
+    tasks = (
+        FollowUpTask.objects.visible_to(actor)
+        .in_store(store_id)
+        .select_related(
+            "store",
+            "customer",
+            "vehicle",
+            "repair_order__advisor__staff_profile",
+            "assignee__staff_profile",
+        )
+    )
+    if status:
+        tasks = tasks.filter(status=status)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if repair_order_id is not None:
+        tasks = tasks.filter(repair_order_id=repair_order_id)
+    if assignee_id is not None:
+        tasks = tasks.filter(assignee_id=assignee_id)
+    return tasks.order_by("due_date", "id")
+
+
+def worklist(
+    *,
+    actor,
+    store_id: int | None,
+    kind: str = "",
+    today: dt.date | None = None,
+    upcoming_days: int = 7,
+) -> QuerySet[FollowUpTask]:
+    """Open tasks workable now or soon: due today first, then overdue (oldest first), then
+    the rest by due date. The agent's own and unassigned ones."""
+    today = today or timezone.localdate()
+    tasks = follow_up_list(actor=actor, store_id=store_id, kind=kind).filter(
+        status__in=OPEN, next_attempt_on__lte=today + dt.timedelta(days=upcoming_days)
+    )
+    if getattr(getattr(actor, "staff_profile", None), "has_role", lambda *r: False)("cs_agent"):
+        tasks = tasks.filter(Q(assignee=actor) | Q(assignee__isnull=True))
+    return tasks.annotate(
+        bucket=Case(
+            When(due_date=today, then=Value(0)),
+            When(due_date__lt=today, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("bucket", "due_date", "id")
+
+
+def follow_up_get(*, actor, task_id: int) -> FollowUpTask:
+    task = follow_up_list(actor=actor).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("回访任务不存在。", "Follow-up not found.")
+    return task
+
+
+@dataclass(frozen=True)
+class DailySummary:
+    day: dt.date
+    done: int
+    on_time: int
+    attempted: int
+    contacted: int
+    dissatisfied: list
+    overdue_open: int
+
+    @property
+    def contact_rate(self):
+        return None if not self.attempted else round(self.contacted / self.attempted, 4)
+
+    @property
+    def on_time_rate(self):
+        return None if not self.done else round(self.on_time / self.done, 4)
+
+
+def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) -> DailySummary:
+    """What the CS manager reads at the end of a day: tasks finished, on time, contact rate
+    (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue."""
+    day = day or timezone.localdate()
+    tasks = follow_up_list(actor=actor, store_id=store_id)
+    finished = tasks.filter(done_at__date=day, status__in=[Status.DONE, Status.CLOSED_UNREACHABLE])
+    called = tasks.filter(attempt_log__at__date=day).distinct()
+    return DailySummary(
+        day=day,
+        done=finished.count(),
+        on_time=finished.filter(done_at__date__lte=F("due_date")).count(),
+        attempted=called.count(),
+        contacted=called.filter(
+            attempt_log__at__date=day,
+            attempt_log__result__in=[Result.SATISFIED, Result.DISSATISFIED],
+        )
+        .distinct()
+        .count(),
+        dissatisfied=list(finished.filter(result=Result.DISSATISFIED)),
+        overdue_open=tasks.filter(status__in=OPEN, due_date__lt=day).count(),
+    )

@@ -1,0 +1,250 @@
+"""Every write to follow-ups: scheduling (exactly once per source, whatever runs twice or dies
+half-way), recording outcomes with retries for unreachable customers, the monthly home visits."""
+
+import datetime as dt
+import hashlib
+import random
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dealercare.core.audit import audit_log_write
+from dealercare.core.errors import ValidationFailed
+from dealercare.core.models import AuditLog
+from dealercare.core.workdays import WorkCalendar
+from dealercare.customers.models import Customer, CustomerEvent
+from dealercare.org.calendar import store_calendar
+from dealercare.org.models import Store
+
+from .errors import ReasonsRequired, TaskClosed
+from .models import DissatisfactionReason, FollowUpAttempt, FollowUpPolicy, FollowUpTask
+
+Kind, Status, Result = FollowUpTask.Kind, FollowUpTask.Status, FollowUpTask.Result
+# How far back the scheduling run looks for deliveries whose task is missing.
+SWEEP_DAYS = 14
+
+
+def follow_up_policy(store: Store) -> FollowUpPolicy:
+    try:
+        return store.follow_up_policy
+    except FollowUpPolicy.DoesNotExist:
+        return FollowUpPolicy(store=store)
+
+
+def follow_up_window(
+    calendar: WorkCalendar, delivered_on: dt.date, working_days: int = 3
+) -> tuple[dt.date, dt.date, bool]:
+    """(window start, due date, estimated): the window opens the next working day and the task
+    is due by the end of the n-th working day after the delivery date."""
+    window_start = calendar.next_working_day(delivered_on)
+    due = calendar.add_working_days(delivered_on, working_days)
+    return window_start, due, calendar.is_estimated_between(delivered_on, due)
+
+
+def _least_busy_agent(store_id: int):
+    from django.contrib.auth.models import User
+
+    return (
+        User.objects.filter(
+            is_active=True, staff_profile__store_id=store_id, groups__name="cs_agent"
+        )
+        .annotate(
+            open_tasks=Count(
+                "follow_up_tasks",
+                filter=Q(follow_up_tasks__status__in=[Status.PENDING, Status.IN_PROGRESS]),
+            )
+        )
+        .order_by("open_tasks", "pk")
+        .first()
+    )
+
+
+def _after_service_task(repair_order, calendar, policy, agent) -> FollowUpTask:
+    delivered_on = timezone.localtime(repair_order.delivered_at, calendar.tz).date()
+    window_start, due, estimated = follow_up_window(calendar, delivered_on, policy.due_working_days)
+    return FollowUpTask(
+        store_id=repair_order.store_id,
+        kind=Kind.AFTER_SERVICE,
+        source_key=f"after_service:repair_order:{repair_order.pk}",
+        customer_id=repair_order.customer_id,
+        vehicle_id=repair_order.vehicle_id,
+        repair_order_id=repair_order.pk,
+        assignee=agent,
+        window_start=window_start,
+        due_date=due,
+        next_attempt_on=window_start,
+        calendar_estimated=estimated,
+    )
+
+
+def follow_up_schedule_after_service(*, repair_order) -> tuple[FollowUpTask, bool]:
+    """The after-service follow-up of one delivery; created once (the source key is unique)."""
+    existing = FollowUpTask.objects.filter(
+        source_key=f"after_service:repair_order:{repair_order.pk}"
+    ).first()
+    if existing is not None:
+        return existing, False
+    store = repair_order.store
+    task = _after_service_task(
+        repair_order,
+        store_calendar(store),
+        follow_up_policy(store),
+        _least_busy_agent(store.pk),
+    )
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:  # another worker created it first
+        return FollowUpTask.objects.get(source_key=task.source_key), False
+    return task, True
+
+
+def follow_ups_schedule(*, now: dt.datetime | None = None) -> int:
+    """The scheduling run: every delivery of the last two weeks gets its follow-up. Set-based
+    and idempotent: a second run, or one racing with the delivery receiver, creates nothing."""
+    from dealercare.workorders.models import RepairOrder
+
+    now = now or timezone.now()
+    missing = (
+        RepairOrder.objects.filter(
+            status=RepairOrder.Status.DELIVERED,
+            delivered_at__gte=now - dt.timedelta(days=SWEEP_DAYS),
+            delivered_at__lte=now,
+        )
+        .exclude(follow_ups__kind=Kind.AFTER_SERVICE)
+        .select_related("store")
+        .order_by("store_id", "delivered_at")
+    )
+    created = 0
+    by_store: dict[int, tuple] = {}
+    batch = []
+    for repair_order in missing.iterator(chunk_size=2000):
+        if repair_order.store_id not in by_store:
+            store = repair_order.store
+            by_store[store.pk] = (store_calendar(store), follow_up_policy(store))
+        calendar, policy = by_store[repair_order.store_id]
+        batch.append(_after_service_task(repair_order, calendar, policy, agent=None))
+        if len(batch) >= 2000:
+            created += _insert(batch)
+            batch = []
+    created += _insert(batch)
+    return created
+
+
+def _insert(tasks: list[FollowUpTask]) -> int:
+    if not tasks:
+        return 0
+    keys = [task.source_key for task in tasks]
+    before = FollowUpTask.objects.filter(source_key__in=keys).count()
+    # Unassigned: the store's agents all see them on their worklist.
+    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+    return FollowUpTask.objects.filter(source_key__in=keys).count() - before
+
+
+@transaction.atomic
+def follow_up_record_outcome(
+    *,
+    task: FollowUpTask,
+    actor,
+    result: str,
+    reasons=(),
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> FollowUpTask:
+    """Record one call. Unreachable: retried on the next working day up to the store's limit,
+    then closed as unreachable. Dissatisfied: flagged for a complaint."""
+    at = at or timezone.now()
+    reasons = list(dict.fromkeys(reasons or ()))
+    if result not in Result.values:
+        raise ValidationFailed(
+            "结果必须是满意、不满意或未接通。",
+            "result must be satisfied, dissatisfied or unreachable.",
+            field="result",
+        )
+    if any(reason not in DissatisfactionReason.values for reason in reasons):
+        raise ValidationFailed("未知的不满意原因。", "Unknown reason.", field="reasons")
+    if result == Result.DISSATISFIED and not reasons:
+        raise ReasonsRequired()
+    store = task.store
+    policy = follow_up_policy(store)
+    attempts = task.attempts + 1
+    changes = {"attempts": attempts, "updated_at": at}
+    if result == Result.UNREACHABLE and attempts < policy.max_attempts:
+        calendar = store_calendar(store)
+        changes.update(
+            status=Status.IN_PROGRESS,
+            next_attempt_on=calendar.next_working_day(timezone.localtime(at, calendar.tz).date()),
+        )
+    elif result == Result.UNREACHABLE:
+        changes.update(status=Status.CLOSED_UNREACHABLE, result=Result.UNREACHABLE, done_at=at)
+    else:
+        changes.update(
+            status=Status.DONE,
+            result=result,
+            done_at=at,
+            reasons=reasons,
+            comment=comment.strip(),
+            needs_complaint=result == Result.DISSATISFIED,
+        )
+    # Conditional on the attempt count we read: two agents saving at once cannot both count.
+    updated = FollowUpTask.objects.filter(
+        pk=task.pk, status__in=[Status.PENDING, Status.IN_PROGRESS], attempts=task.attempts
+    ).update(**changes)
+    if not updated:
+        task.refresh_from_db()
+        raise TaskClosed(task.get_status_display())
+    FollowUpAttempt.objects.create(
+        task=task, at=at, actor=actor, result=result, reasons=reasons, comment=comment.strip()
+    )
+    task.refresh_from_db()
+    label = Result(result).label
+    CustomerEvent.objects.create(
+        customer_id=task.customer_id,
+        store_id=task.store_id,
+        kind=CustomerEvent.Kind.FOLLOW_UP,
+        at=at,
+        actor=actor,
+        summary=f"{task.get_kind_display()}：{label} {comment.strip()}"[:200],
+        data={"follow_up_id": task.pk, "result": result, "reasons": reasons},
+    )
+    audit_log_write(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=task,
+        changes={"result": [None, result], "attempts": [attempts - 1, attempts]},
+    )
+    return task
+
+
+def home_visits_schedule(*, store: Store, month: dt.date) -> int:
+    """The monthly home-visit list (上门访问名单): a reproducible random share of the store's
+    customers; running it again for the same month adds nobody."""
+    policy = follow_up_policy(store)
+    customer_ids = list(
+        Customer.objects.filter(store=store).order_by("pk").values_list("pk", flat=True)
+    )
+    count = round(len(customer_ids) * float(policy.home_visit_share))
+    seed = int(hashlib.sha256(f"{store.code}:{month:%Y-%m}".encode()).hexdigest()[:12], 16)
+    chosen = random.Random(seed).sample(customer_ids, min(count, len(customer_ids)))
+    calendar = store_calendar(store)
+    first = month.replace(day=1)
+    window_start = first if calendar.is_working_day(first) else calendar.next_working_day(first)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    due = next_month - dt.timedelta(days=1)
+    tasks = [
+        FollowUpTask(
+            store=store,
+            kind=Kind.HOME_VISIT,
+            source_key=f"home_visit:{first:%Y-%m}:customer:{pk}",
+            customer_id=pk,
+            window_start=window_start,
+            due_date=due,
+            next_attempt_on=window_start,
+            calendar_estimated=calendar.is_estimated(due),
+        )
+        for pk in chosen
+    ]
+    before = FollowUpTask.objects.filter(store=store, kind=Kind.HOME_VISIT).count()
+    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    return FollowUpTask.objects.filter(store=store, kind=Kind.HOME_VISIT).count() - before
