@@ -9,6 +9,7 @@ from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
 from dealercare.followups.api import router as followups_router
 from dealercare.org.api import router as org_router
+from dealercare.reminders.api import router as reminders_router
 from dealercare.workorders.api import public_router as workorders_public_router
 from dealercare.workorders.api import router as workorders_router
 
@@ -35,3 +36,4 @@ api.add_router("/public", appointments_public_router)
 api.add_router("", workorders_router)
 api.add_router("/public", workorders_public_router)
 api.add_router("", followups_router)
+api.add_router("", reminders_router)

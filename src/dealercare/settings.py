@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dealercare.appointments",
     "dealercare.workorders",
     "dealercare.followups",
+    "dealercare.reminders",
     "dealercare.demo",
 ]
 

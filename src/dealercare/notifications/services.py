@@ -119,3 +119,40 @@ def messages_deliver_due(limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for message_id in list(due) if message_deliver(message_id=message_id))
+
+
+def messages_queue(items: list[dict]) -> int:
+    """Queue many messages at once (a daily reminder run): one bulk insert, idempotent on the
+    keys; the delivery sweeper sends them within a minute. Each item has the keyword arguments
+    of `message_send`. Returns how many were new."""
+    rows = []
+    now = timezone.now()
+    for item in items:
+        subject, body = message_render(
+            template=item["template"],
+            language=item.get("language", "zh-hans"),
+            context=item["context"],
+        )
+        rows.append(
+            Message(
+                store=item["store"],
+                customer=item.get("customer"),
+                channel=item["channel"],
+                recipient=item["recipient"],
+                template=item["template"],
+                language=item.get("language", "zh-hans"),
+                subject=subject,
+                body=body,
+                idempotency_key=item["idempotency_key"],
+                next_attempt_at=now,
+            )
+        )
+    keys = [row.idempotency_key for row in rows]
+    before = Message.objects.filter(idempotency_key__in=keys).count()
+    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    created = Message.objects.filter(idempotency_key__in=keys).count() - before
+    if created:
+        from .tasks import deliver_due_messages
+
+        transaction.on_commit(lambda: deliver_due_messages())
+    return created
