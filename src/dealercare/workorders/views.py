@@ -44,9 +44,9 @@ def board(request):
     """The workshop board: every open order of the store, by state."""
     store_id = current_store_id(request)
     orders = list(
-        selectors.repair_order_list(
-            actor=request.user, store_id=store_id, open_only=True
-        ).prefetch_related("add_ons")
+        selectors.repair_order_list(actor=request.user, store_id=store_id, open_only=True)
+        .prefetch_related("add_ons")
+        .order_by("promised_at", "id")
     )
     now = timezone.now()
     for order in orders:
@@ -141,11 +141,11 @@ def _detail_context(order, **forms):
         "add_ons": list(order.add_ons.all()),
         "totals": services.repair_order_totals(order),
         "timeline": order.events.select_related("actor__staff_profile").order_by("-at", "-id"),
-        "next_states": [Status(s) for s in services.TRANSITIONS[Status(order.status)]],
+        "next_states": [s for s in Status if s in services.TRANSITIONS[Status(order.status)]],
         "editable": order.status in services.EDITABLE,
         "progress_url": services.progress_url(order),
-        "line_form": forms.get("line_form") or LineForm(),
-        "add_on_form": forms.get("add_on_form") or AddOnForm(),
+        "line_form": forms.get("line_form") or LineForm(auto_id="line-%s"),
+        "add_on_form": forms.get("add_on_form") or AddOnForm(auto_id="add-on-%s"),
         "settle_form": forms.get("settle_form") or SettleForm(initial={"discount": order.discount}),
         "phone_form": PhoneDecisionForm(),
     }
@@ -156,7 +156,7 @@ def _detail_context(order, **forms):
 @require_POST
 def line_add(request, repair_order_id: int):
     order = _order_or_404(request, repair_order_id)
-    form = LineForm(request.POST)
+    form = LineForm(request.POST, auto_id="line-%s")
     if form.is_valid():
         try:
             services.repair_order_line_add(
@@ -176,7 +176,7 @@ def line_add(request, repair_order_id: int):
 @require_POST
 def add_on_add(request, repair_order_id: int):
     order = _order_or_404(request, repair_order_id)
-    form = AddOnForm(request.POST, request.FILES)
+    form = AddOnForm(request.POST, request.FILES, auto_id="add-on-%s")
     if form.is_valid():
         try:
             services.add_on_create(actor=request.user, repair_order=order, **form.cleaned_data)
@@ -254,7 +254,10 @@ def public_progress(request, token: str):
         RepairOrder.objects.select_related("store", "vehicle"), pk=repair_order_id
     )
     if request.method == "POST":
-        add_on = get_object_or_404(AddOn, pk=request.POST.get("add_on", 0), repair_order=order)
+        add_on_id = request.POST.get("add_on", "")
+        if not add_on_id.isdigit():
+            raise Http404
+        add_on = get_object_or_404(AddOn, pk=int(add_on_id), repair_order=order)
         try:
             services.add_on_decide(
                 add_on=add_on, decision=request.POST.get("decision", ""), via=AddOn.Via.LINK
