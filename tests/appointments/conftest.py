@@ -30,11 +30,6 @@ def advisor_a(store_a):
 
 
 @pytest.fixture
-def advisor_b(store_b):
-    return make_staff("service_advisor", store_b)
-
-
-@pytest.fixture
 def cars_a(store_a, agent_a):
     """Five customers of store A, each with a car: [(customer, vehicle), ...]."""
     cars = []
@@ -66,7 +61,9 @@ def slot_of(client, store, start: dt.datetime, *, path="/api/v1", **params) -> d
     """The slot starting at `start` as the slots endpoint reports it."""
     day = start.astimezone(SHANGHAI).date()
     query = "&".join(f"{k}={v}" for k, v in {"date": day.isoformat(), **params}.items())
-    response = client.get(f"{path}/stores/{store.pk if path == '/api/v1' else store.code}/slots?{query}")
+    response = client.get(
+        f"{path}/stores/{store.pk if path == '/api/v1' else store.code}/slots?{query}"
+    )
     assert response.status_code == 200, response.content
     for slot in response.json()["slots"]:
         if dt.datetime.fromisoformat(slot["start"]) == start:

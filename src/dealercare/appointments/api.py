@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate
 from dealercare.core.codes import ServiceType
@@ -44,11 +44,19 @@ def _slots(store: Store, day: dt.date, kind: str, service_type: str | None) -> d
         store, day, kind=kind, service_type=service_type or ALL_TYPES, calendar=calendar
     )
     return {
-        "store_id": store.pk, "date": day, "kind": kind, "service_type": service_type,
+        "store_id": store.pk,
+        "date": day,
+        "kind": kind,
+        "service_type": service_type,
         "calendar_estimated": calendar.is_estimated(day),
         "slots": [
-            {"start": s.start, "end": s.end, "capacity": s.capacity, "booked": s.booked,
-             "available": s.available}
+            {
+                "start": s.start,
+                "end": s.end,
+                "capacity": s.capacity,
+                "booked": s.booked,
+                "available": s.available,
+            }
             for s in slots
         ],
     }
@@ -81,8 +89,11 @@ def appointment_list(
 ):
     _require(request.auth)
     appointments = selectors.appointment_list(
-        actor=request.auth, store_id=filters.store_id, day=filters.date,
-        status=filters.status or "", kind=filters.kind or "",
+        actor=request.auth,
+        store_id=filters.store_id,
+        day=filters.date,
+        status=filters.status or "",
+        kind=filters.kind or "",
     )
     return paginate(appointments, limit=limit, offset=offset)
 
@@ -94,17 +105,26 @@ def appointment_create(request, payload: AppointmentIn):
     customer = customer_get(actor=request.auth, customer_id=payload.customer_id)
     vehicle = (
         vehicle_get(actor=request.auth, vehicle_id=payload.vehicle_id)
-        if payload.vehicle_id else None
+        if payload.vehicle_id
+        else None
     )
     appointment = services.appointment_book(
-        actor=request.auth, store=store, customer=customer, vehicle=vehicle, start=payload.start,
-        service_type=payload.service_type, channel=payload.channel, note=payload.note,
+        actor=request.auth,
+        store=store,
+        customer=customer,
+        vehicle=vehicle,
+        start=payload.start,
+        service_type=payload.service_type,
+        channel=payload.channel,
+        note=payload.note,
         kind=payload.kind,
     )
-    return 201, appointment
+    return Status(201, appointment)
 
 
-@router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **errors(401, 403, 404, 422)})
+@router.get(
+    "/appointments/{appointment_id}", response={200: AppointmentOut, **errors(401, 403, 404, 422)}
+)
 def appointment_detail(request, appointment_id: Id):
     _require(request.auth)
     return selectors.appointment_get(actor=request.auth, appointment_id=appointment_id)
@@ -148,7 +168,8 @@ def public_store_slots(request, code: str, query: Query[SlotQuery]):
 
 
 @public_router.post(
-    "/stores/{code}/verification-codes", response={201: VerificationCodeOut, **errors(404, 422, 429)}
+    "/stores/{code}/verification-codes",
+    response={201: VerificationCodeOut, **errors(404, 422, 429)},
 )
 def verification_code_create(request, code: str, payload: VerificationCodeIn):
     """Send a booking verification code by SMS. Limited per mobile (1 a minute, 5 an hour)
@@ -162,20 +183,34 @@ def verification_code_create(request, code: str, payload: VerificationCodeIn):
         error.field = "mobile"
         raise error from exc
     services.verification_code_send(store=store, mobile=mobile, ip=ip_from_request(request))
-    return 201, {"sent": True, "expires_in_seconds": int(services.VERIFICATION_TTL.total_seconds())}
+    return Status(
+        201, {"sent": True, "expires_in_seconds": int(services.VERIFICATION_TTL.total_seconds())}
+    )
 
 
 @public_router.post(
-    "/stores/{code}/appointments", response={201: PublicAppointmentOut, **errors(404, 409, 422, 429)}
+    "/stores/{code}/appointments",
+    response={201: PublicAppointmentOut, **errors(404, 409, 422, 429)},
 )
 def public_appointment_create(request, code: str, payload: PublicAppointmentIn):
     """Book with the verification code; limited per mobile (3 a day) and per IP (20 an hour)."""
     appointment = services.appointment_book_online(
-        store=_public_store(code), name=payload.name, mobile=payload.mobile, plate=payload.plate,
-        service_type=payload.service_type, start=payload.start, code=payload.code,
-        note=payload.note, ip=ip_from_request(request),
+        store=_public_store(code),
+        name=payload.name,
+        mobile=payload.mobile,
+        plate=payload.plate,
+        service_type=payload.service_type,
+        start=payload.start,
+        code=payload.code,
+        note=payload.note,
+        ip=ip_from_request(request),
     )
-    return 201, {
-        "id": appointment.pk, "status": appointment.status, "start": appointment.start,
-        "link": services.appointment_link(appointment),
-    }
+    return Status(
+        201,
+        {
+            "id": appointment.pk,
+            "status": appointment.status,
+            "start": appointment.start,
+            "link": services.appointment_link(appointment),
+        },
+    )

@@ -6,7 +6,8 @@ class SlotFull(Conflict):
 
     def __init__(self):
         super().__init__(
-            "该时段已约满，请选择其他时段。", "This slot is fully booked; choose another one.",
+            "该时段已约满，请选择其他时段。",
+            "This slot is fully booked; choose another one.",
             field="start",
         )
 

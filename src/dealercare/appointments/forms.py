@@ -13,11 +13,13 @@ class AppointmentForm(forms.Form):
     """Staff booking: find the car by plate (or the customer by mobile), pick a slot."""
 
     lookup = forms.CharField(
-        label=_("车牌号或手机号"), max_length=20,
+        label=_("车牌号或手机号"),
+        max_length=20,
         widget=forms.TextInput(attrs={"placeholder": _("如 京A12345 或 13812345678")}),
     )
     start = forms.DateTimeField(
-        label=_("预约时段"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        label=_("预约时段"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}),
     )
     kind = forms.ChoiceField(label=_("类型"), choices=Appointment.Kind.choices)
@@ -47,7 +49,8 @@ class PublicBookingForm(forms.Form):
     start = forms.CharField(label=_("时段"), widget=forms.HiddenInput)
     name = forms.CharField(label=_("姓名"), max_length=50)
     mobile = forms.CharField(
-        label=_("手机号"), max_length=20,
+        label=_("手机号"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     plate = forms.CharField(label=_("车牌号"), max_length=12)
@@ -55,7 +58,9 @@ class PublicBookingForm(forms.Form):
         label=_("备注"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     code = forms.CharField(
-        label=_("短信验证码"), max_length=8, required=False,
+        label=_("短信验证码"),
+        max_length=8,
+        required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 

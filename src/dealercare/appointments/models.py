@@ -42,11 +42,10 @@ class BookingPolicy(models.Model):
     )
     slot_minutes = models.PositiveSmallIntegerField(_("时段长度（分钟）"), default=60)
     days_ahead = models.PositiveSmallIntegerField(_("可预约天数"), default=14)
-    online_lead_minutes = models.PositiveSmallIntegerField(
-        _("线上预约提前量（分钟）"), default=60
-    )
+    online_lead_minutes = models.PositiveSmallIntegerField(_("线上预约提前量（分钟）"), default=60)
     delivery_windows = models.JSONField(
-        _("交车时间窗"), default=default_delivery_windows,
+        _("交车时间窗"),
+        default=default_delivery_windows,
         help_text=_('如 [["08:30", "10:30"], ["13:00", "15:30"]]'),
     )
     delivery_slot_minutes = models.PositiveSmallIntegerField(_("交车时段（分钟）"), default=30)
@@ -70,14 +69,18 @@ class BookingPolicy(models.Model):
 
     @property
     def delivery_window_times(self) -> list[tuple[dt.time, dt.time]]:
-        return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in self.delivery_windows]
+        return [
+            (dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in self.delivery_windows
+        ]
 
 
 class ServiceCapacity(models.Model):
     """At most `per_slot` bookings of one service type in a slot (default: every active bay)."""
 
     store = models.ForeignKey(
-        "org.Store", verbose_name=_("门店"), on_delete=models.CASCADE,
+        "org.Store",
+        verbose_name=_("门店"),
+        on_delete=models.CASCADE,
         related_name="service_capacities",
     )
     service_type = models.CharField(_("服务类型"), max_length=20, choices=ServiceType.choices)
@@ -100,7 +103,9 @@ class BlockedPeriod(models.Model):
     """A period in which nothing can be booked (training afternoon, stocktaking...)."""
 
     store = models.ForeignKey(
-        "org.Store", verbose_name=_("门店"), on_delete=models.CASCADE,
+        "org.Store",
+        verbose_name=_("门店"),
+        on_delete=models.CASCADE,
         related_name="blocked_periods",
     )
     start = models.DateTimeField(_("开始"))
@@ -144,12 +149,18 @@ class Appointment(TimeStampedModel):
         "org.Store", verbose_name=_("门店"), on_delete=models.PROTECT, related_name="appointments"
     )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.PROTECT,
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
         related_name="appointments",
     )
     vehicle = models.ForeignKey(
-        "customers.Vehicle", verbose_name=_("车辆"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="appointments",
+        "customers.Vehicle",
+        verbose_name=_("车辆"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.SERVICE)
     start = models.DateTimeField(_("开始时间"), db_index=True)
@@ -163,16 +174,27 @@ class Appointment(TimeStampedModel):
     )
     note = models.CharField(_("备注"), max_length=500, blank=True)
     bay = models.ForeignKey(
-        Bay, verbose_name=_("工位"), null=True, blank=True, on_delete=models.SET_NULL,
+        Bay,
+        verbose_name=_("工位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="appointments",
     )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     advisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("服务顾问"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("服务顾问"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     reminder_sent_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
@@ -183,7 +205,10 @@ class Appointment(TimeStampedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
         ordering = ["start", "id"]
-        indexes = [models.Index(fields=["store", "start"]), models.Index(fields=["status", "start"])]
+        indexes = [
+            models.Index(fields=["store", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
         constraints = [
             # One booking per bay and slot while it holds its place.
             models.UniqueConstraint(
@@ -225,7 +250,9 @@ class SlotCounter(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.store_id} {self.kind} {self.start:%Y-%m-%d %H:%M} {self.booked}/{self.capacity}"
+        return (
+            f"{self.store_id} {self.kind} {self.start:%Y-%m-%d %H:%M} {self.booked}/{self.capacity}"
+        )
 
 
 class AppointmentEvent(models.Model):

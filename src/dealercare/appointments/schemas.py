@@ -1,6 +1,7 @@
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from dealercare.core.api import Id, Text
 from dealercare.core.codes import ServiceType
@@ -83,6 +84,15 @@ class PublicAppointmentIn(Schema):
     start: dt.datetime
     note: Text = Field("", max_length=500)
     code: Text = Field(..., min_length=4, max_length=8)
+
+    @field_validator("service_type")
+    @classmethod
+    def _not_internal(cls, value: ServiceType) -> ServiceType:
+        # Internal jobs (the dealer's own cars) are not booked by customers; the public page
+        # does not offer them either.
+        if value == ServiceType.INTERNAL:
+            raise ValueError("internal jobs cannot be booked online")
+        return value
 
 
 class PublicAppointmentOut(Schema):

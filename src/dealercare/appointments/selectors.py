@@ -14,7 +14,11 @@ Status = Appointment.Status
 
 
 def appointment_list(
-    *, actor, store_id: int | None = None, day: dt.date | None = None, status: str = "",
+    *,
+    actor,
+    store_id: int | None = None,
+    day: dt.date | None = None,
+    status: str = "",
     kind: str = "",
 ) -> QuerySet[Appointment]:
     appointments = (

@@ -66,7 +66,8 @@ def _check_start(*, store: Store, start: dt.datetime, kind: str, channel: str) -
         raise SlotUnavailable("in_the_past", "不能预约过去的时间。", "That time is in the past.")
     if not calendar.is_working_day(local.date()):
         raise SlotUnavailable(
-            "closed_day", f"{local:%Y-%m-%d} 门店休息，不能预约。",
+            "closed_day",
+            f"{local:%Y-%m-%d} 门店休息，不能预约。",
             f"The store is closed on {local:%Y-%m-%d}.",
         )
     slot = next(
@@ -76,32 +77,41 @@ def _check_start(*, store: Store, start: dt.datetime, kind: str, channel: str) -
         if kind == Appointment.Kind.DELIVERY:
             windows = "、".join(f"{a}–{b}" for a, b in policy.delivery_windows)
             raise SlotUnavailable(
-                "outside_delivery_windows", f"交车预约只能在交车时间窗内（{windows}）。",
+                "outside_delivery_windows",
+                f"交车预约只能在交车时间窗内（{windows}）。",
                 f"Deliveries are booked only inside the delivery windows ({windows}).",
             )
         raise SlotUnavailable(
-            "outside_business_hours", "该时间不在营业时段内，或不是整点时段的开始。",
+            "outside_business_hours",
+            "该时间不在营业时段内，或不是整点时段的开始。",
             "That time is outside business hours or not the start of a slot.",
         )
     lead = dt.timedelta(
-        minutes=policy.delivery_lead_minutes if kind == Appointment.Kind.DELIVERY
-        else policy.online_lead_minutes if channel == Appointment.Channel.ONLINE else 0
+        minutes=policy.delivery_lead_minutes
+        if kind == Appointment.Kind.DELIVERY
+        else policy.online_lead_minutes
+        if channel == Appointment.Channel.ONLINE
+        else 0
     )
     if start < now + lead:
         minutes = int(lead.total_seconds() // 60)
         raise SlotUnavailable(
-            "too_soon", f"需至少提前 {minutes} 分钟预约。",
+            "too_soon",
+            f"需至少提前 {minutes} 分钟预约。",
             f"Book at least {minutes} minutes ahead.",
         )
     if kind == Appointment.Kind.SERVICE and local.date() > timezone.localdate() + dt.timedelta(
         days=policy.days_ahead
     ):
         raise SlotUnavailable(
-            "too_far_ahead", f"最多可预约未来 {policy.days_ahead} 天。",
+            "too_far_ahead",
+            f"最多可预约未来 {policy.days_ahead} 天。",
             f"Bookings open {policy.days_ahead} days ahead.",
         )
     if store.blocked_periods.filter(start__lt=slot[1], end__gt=slot[0]).exists():
-        raise SlotUnavailable("blocked", "该时段门店不接受预约。", "The store takes no bookings then.")
+        raise SlotUnavailable(
+            "blocked", "该时段门店不接受预约。", "The store takes no bookings then."
+        )
     return slot[1]
 
 
@@ -123,22 +133,29 @@ def _take_place(*, store, kind, start, key, capacity):
 def _release_place(appointment: Appointment) -> None:
     from .models import SlotCounter
 
-    keys = [ALL_TYPES] if appointment.kind == Appointment.Kind.DELIVERY else [
-        ALL_TYPES, appointment.service_type
-    ]
+    keys = (
+        [ALL_TYPES]
+        if appointment.kind == Appointment.Kind.DELIVERY
+        else [ALL_TYPES, appointment.service_type]
+    )
     # One UPDATE per row, in the same order as a booking takes them (the slot total first):
     # a single UPDATE … IN (…) locks the rows in scan order and can deadlock on PostgreSQL
     # against a concurrent booking of the same slot.
     for key in keys:
         SlotCounter.objects.filter(
-            store_id=appointment.store_id, kind=appointment.kind, start=appointment.start,
-            service_type=key, booked__gt=0,
+            store_id=appointment.store_id,
+            kind=appointment.kind,
+            start=appointment.start,
+            service_type=key,
+            booked__gt=0,
         ).update(booked=F("booked") - 1)
 
 
 def _free_bay(appointment: Appointment) -> Bay | None:
     taken = Appointment.objects.filter(
-        store_id=appointment.store_id, start=appointment.start, status__in=HOLDING,
+        store_id=appointment.store_id,
+        start=appointment.start,
+        status__in=HOLDING,
         bay__isnull=False,
     ).values_list("bay_id", flat=True)
     return (
@@ -156,12 +173,19 @@ def _local_start(appointment: Appointment) -> dt.datetime:
 def _event(appointment, *, actor, from_status, note=""):
     now = timezone.now()
     AppointmentEvent.objects.create(
-        appointment=appointment, at=now, actor=actor, from_status=from_status,
-        to_status=appointment.status, note=note,
+        appointment=appointment,
+        at=now,
+        actor=actor,
+        from_status=from_status,
+        to_status=appointment.status,
+        note=note,
     )
     CustomerEvent.objects.create(
-        customer_id=appointment.customer_id, store_id=appointment.store_id,
-        kind=CustomerEvent.Kind.APPOINTMENT, at=now, actor=actor,
+        customer_id=appointment.customer_id,
+        store_id=appointment.store_id,
+        kind=CustomerEvent.Kind.APPOINTMENT,
+        at=now,
+        actor=actor,
         summary=f"{_local_start(appointment):%m-%d %H:%M} "
         f"{appointment.get_service_type_display()}：{appointment.get_status_display()}",
         data={"appointment_id": appointment.pk, "status": appointment.status},
@@ -171,11 +195,16 @@ def _event(appointment, *, actor, from_status, note=""):
 def _notify(appointment: Appointment, template: str) -> None:
     customer = appointment.customer
     message_send(
-        store=appointment.store, customer=customer, channel="outbox", recipient=customer.mobile,
-        template=template, language=customer.language,
+        store=appointment.store,
+        customer=customer,
+        channel="outbox",
+        recipient=customer.mobile,
+        template=template,
+        language=customer.language,
         idempotency_key=f"appointment:{appointment.pk}:{template}",
         context={
-            "store": appointment.store, "customer_name": customer.name,
+            "store": appointment.store,
+            "customer_name": customer.name,
             "start": _local_start(appointment),
             "service_type": appointment.get_service_type_display(),
             "plate": appointment.vehicle.plate if appointment.vehicle else "",
@@ -186,15 +215,24 @@ def _notify(appointment: Appointment, template: str) -> None:
 
 @transaction.atomic
 def appointment_book(
-    *, actor, store: Store, customer: Customer, vehicle: Vehicle | None, start: dt.datetime,
-    service_type: str, channel: str, note: str = "", kind: str = Appointment.Kind.SERVICE,
+    *,
+    actor,
+    store: Store,
+    customer: Customer,
+    vehicle: Vehicle | None,
+    start: dt.datetime,
+    service_type: str,
+    channel: str,
+    note: str = "",
+    kind: str = Appointment.Kind.SERVICE,
 ) -> Appointment:
     """Book a slot; 409 `slot_full` when no place is left, 422 when `start` is not bookable."""
     if customer.store_id != store.pk or (vehicle is not None and vehicle.owner_id != customer.pk):
         from dealercare.core.errors import ValidationFailed
 
         raise ValidationFailed(
-            "车辆不属于该客户或门店。", "The vehicle does not belong to this customer and store.",
+            "车辆不属于该客户或门店。",
+            "The vehicle does not belong to this customer and store.",
             field="vehicle_id",
         )
     end = _check_start(store=store, start=start, kind=kind, channel=channel)
@@ -202,13 +240,24 @@ def appointment_book(
     keys = [ALL_TYPES] if kind == Appointment.Kind.DELIVERY else [ALL_TYPES, service_type]
     for key in keys:
         _take_place(
-            store=store, kind=kind, start=start, key=key,
+            store=store,
+            kind=kind,
+            start=start,
+            key=key,
             capacity=slot_capacity(store, policy, kind, key),
         )
     status = Status.REQUESTED if channel == Appointment.Channel.ONLINE else Status.CONFIRMED
     appointment = Appointment(
-        store=store, customer=customer, vehicle=vehicle, kind=kind, start=start, end=end,
-        service_type=service_type, channel=channel, status=status, note=note.strip()[:500],
+        store=store,
+        customer=customer,
+        vehicle=vehicle,
+        kind=kind,
+        start=start,
+        end=end,
+        service_type=service_type,
+        channel=channel,
+        status=status,
+        note=note.strip()[:500],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if kind == Appointment.Kind.SERVICE:
@@ -236,7 +285,12 @@ _ACTIONS = {
     # action: (allowed from, to, 中文, English)
     "confirm": ({Status.REQUESTED}, Status.CONFIRMED, "确认", "confirmed"),
     "arrive": ({Status.REQUESTED, Status.CONFIRMED}, Status.ARRIVED, "标记到店", "marked arrived"),
-    "no_show": ({Status.REQUESTED, Status.CONFIRMED}, Status.NO_SHOW, "标记未到店", "marked no-show"),
+    "no_show": (
+        {Status.REQUESTED, Status.CONFIRMED},
+        Status.NO_SHOW,
+        "标记未到店",
+        "marked no-show",
+    ),
     "cancel": ({Status.REQUESTED, Status.CONFIRMED}, Status.CANCELLED, "取消", "cancelled"),
     "convert": ({Status.ARRIVED}, Status.CONVERTED, "开单", "converted"),
 }
@@ -268,7 +322,9 @@ def _transition(*, appointment: Appointment, action: str, actor, note: str = "")
         _release_place(appointment)
     _event(appointment, actor=actor, from_status=from_status, note=note)
     audit_log_write(
-        actor=actor, action=AuditLog.Action.UPDATE, obj=appointment,
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=appointment,
         changes={"status": [from_status, target]},
     )
     if target == Status.CONFIRMED:
@@ -294,23 +350,34 @@ def appointment_cancel(*, appointment, actor, note: str = ""):
     return _transition(appointment=appointment, action="cancel", actor=actor, note=note)
 
 
+def appointment_convert(*, appointment, actor):
+    """The car came and a repair order was opened from the booking (已开单)."""
+    return _transition(appointment=appointment, action="convert", actor=actor)
+
+
 # -- reminders ------------------------------------------------------------------------------
 def appointment_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind every confirmed booking of tomorrow (store time), exactly once each: the message
     idempotency key and `reminder_sent_at` make a second run the same day a no-op."""
     now = now or timezone.now()
-    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
-    tz = timezone.get_current_timezone()
-    day_start = dt.datetime.combine(tomorrow, dt.time.min, tz)
-    due = Appointment.objects.filter(
-        status=Status.CONFIRMED, reminder_sent_at__isnull=True,
-        start__gte=day_start, start__lt=day_start + dt.timedelta(days=1),
+    # "Tomorrow" is the store's tomorrow: whatever its zone, it ends within two days from now.
+    candidates = Appointment.objects.filter(
+        status=Status.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        start__gt=now,
+        start__lt=now + dt.timedelta(days=2),
     ).select_related("store", "customer", "vehicle")
     sent = 0
-    for appointment in due:
+    for appointment in candidates:
+        tz = ZoneInfo(appointment.store.time_zone)
+        if appointment.start.astimezone(tz).date() != now.astimezone(tz).date() + dt.timedelta(
+            days=1
+        ):
+            continue
         with transaction.atomic():
+            # Still confirmed and not reminded (a cancel may have come in since the query).
             claimed = Appointment.objects.filter(
-                pk=appointment.pk, reminder_sent_at__isnull=True
+                pk=appointment.pk, status=Status.CONFIRMED, reminder_sent_at__isnull=True
             ).update(reminder_sent_at=now)
             if claimed:
                 _notify(appointment, "appointment_reminder")
@@ -320,7 +387,9 @@ def appointment_reminders_send(*, now: dt.datetime | None = None) -> int:
 
 # -- the public booking page ----------------------------------------------------------------
 def _hash_code(mobile: str, code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{mobile}:{code}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _limit(queryset, limits, *, field: str, now: dt.datetime) -> None:
@@ -333,16 +402,25 @@ def _limit(queryset, limits, *, field: str, now: dt.datetime) -> None:
 def verification_code_send(*, store: Store, mobile: str, ip: str | None) -> VerificationCode:
     """Send a 6-digit code by SMS (through the outbox); rate-limited per mobile and per IP."""
     now = timezone.now()
-    _limit(VerificationCode.objects.filter(mobile=mobile), CODES_PER_MOBILE, field="mobile", now=now)
+    _limit(
+        VerificationCode.objects.filter(mobile=mobile), CODES_PER_MOBILE, field="mobile", now=now
+    )
     if ip:
         _limit(VerificationCode.objects.filter(ip_address=ip), CODES_PER_IP, field="ip", now=now)
     code = f"{secrets.randbelow(10**6):06d}"
     verification = VerificationCode.objects.create(
-        store=store, mobile=mobile, code_hash=_hash_code(mobile, code), ip_address=ip,
-        created_at=now, expires_at=now + VERIFICATION_TTL,
+        store=store,
+        mobile=mobile,
+        code_hash=_hash_code(mobile, code),
+        ip_address=ip,
+        created_at=now,
+        expires_at=now + VERIFICATION_TTL,
     )
     message_send(
-        store=store, channel="outbox", recipient=mobile, template="verification_code",
+        store=store,
+        channel="outbox",
+        recipient=mobile,
+        template="verification_code",
         idempotency_key=f"verification:{verification.pk}",
         context={"store": store, "code": code, "minutes": int(VERIFICATION_TTL.seconds / 60)},
     )
@@ -377,8 +455,16 @@ def verification_code_verify(*, store: Store, mobile: str, code: str) -> Verific
 
 
 def appointment_book_online(
-    *, store: Store, name: str, mobile: str, plate: str, service_type: str, start: dt.datetime,
-    code: str, note: str = "", ip: str | None = None,
+    *,
+    store: Store,
+    name: str,
+    mobile: str,
+    plate: str,
+    service_type: str,
+    start: dt.datetime,
+    code: str,
+    note: str = "",
+    ip: str | None = None,
 ) -> Appointment:
     """The car owner's booking from the public page: verified mobile, then the same booking
     as staff make. The code is spent only if the booking succeeds."""
@@ -389,7 +475,9 @@ def appointment_book_online(
     now = timezone.now()
     _limit(
         Appointment.objects.filter(channel=Appointment.Channel.ONLINE, customer__mobile=mobile),
-        BOOKINGS_PER_MOBILE, field="mobile", now=now,
+        BOOKINGS_PER_MOBILE,
+        field="mobile",
+        now=now,
     )
     if ip:
         _limit(Appointment.objects.filter(client_ip=ip), BOOKINGS_PER_IP, field="ip", now=now)
@@ -403,8 +491,9 @@ def appointment_book_online(
         customer = Customer.objects.filter(store=store, mobile=mobile).first()
         if customer is None:
             customer = customer_create(
-                actor=None, store=store, data={"name": name, "mobile": mobile,
-                                               "source": Customer.Source.ONLINE},
+                actor=None,
+                store=store,
+                data={"name": name, "mobile": mobile, "source": Customer.Source.ONLINE},
                 consent_source="online",
             )
         vehicle = Vehicle.objects.filter(store=store, plate=plate).first()
@@ -412,12 +501,19 @@ def appointment_book_online(
             vehicle = None  # someone else's plate: book without linking that car
         elif vehicle is None:
             vehicle = vehicle_create(
-                actor=None, owner=customer,
+                actor=None,
+                owner=customer,
                 data={"plate": plate, "vin": "", "brand": "待确认", "model": "待确认"},
             )
         appointment = appointment_book(
-            actor=None, store=store, customer=customer, vehicle=vehicle, start=start,
-            service_type=service_type, channel=Appointment.Channel.ONLINE, note=note,
+            actor=None,
+            store=store,
+            customer=customer,
+            vehicle=vehicle,
+            start=start,
+            service_type=service_type,
+            channel=Appointment.Channel.ONLINE,
+            note=note,
         )
         if ip:
             Appointment.objects.filter(pk=appointment.pk).update(client_ip=ip)

@@ -73,8 +73,12 @@ def slot_capacity(store: Store, policy: BookingPolicy, kind: str, service_type: 
 
 
 def day_slots(
-    store: Store, day: dt.date, *, kind: str = Appointment.Kind.SERVICE,
-    service_type: str = ALL_TYPES, calendar: WorkCalendar | None = None,
+    store: Store,
+    day: dt.date,
+    *,
+    kind: str = Appointment.Kind.SERVICE,
+    service_type: str = ALL_TYPES,
+    calendar: WorkCalendar | None = None,
 ) -> list[Slot]:
     calendar = calendar or store_calendar(store)
     policy = booking_policy(store)
@@ -87,7 +91,10 @@ def day_slots(
     typed = total if service_type == ALL_TYPES else slot_capacity(store, policy, kind, service_type)
     counters = {}
     for start, key, booked in SlotCounter.objects.filter(
-        store=store, kind=kind, start__gte=times[0][0], start__lt=times[-1][1],
+        store=store,
+        kind=kind,
+        start__gte=times[0][0],
+        start__lt=times[-1][1],
         service_type__in={ALL_TYPES, service_type},
     ).values_list("start", "service_type", "booked"):
         counters[(start, key)] = booked
@@ -102,8 +109,12 @@ def day_slots(
         booked_total = counters.get((start, ALL_TYPES), 0)
         booked_typed = counters.get((start, service_type), 0)
         # A typed slot is limited by its own cap and by the places left in the whole slot.
-        capacity = typed if service_type == ALL_TYPES else min(typed, total - booked_total + booked_typed)
+        capacity = (
+            typed if service_type == ALL_TYPES else min(typed, total - booked_total + booked_typed)
+        )
         booked = booked_total if service_type == ALL_TYPES else booked_typed
-        is_blocked = start < now or any(b_start < end and b_end > start for b_start, b_end in blocked)
+        is_blocked = start < now or any(
+            b_start < end and b_end > start for b_start, b_end in blocked
+        )
         slots.append(Slot(start, end, max(capacity, booked), booked, is_blocked))
     return slots
