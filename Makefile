@@ -67,6 +67,11 @@ bench: install-dev system-pg
 	  "SELECT 1 FROM pg_database WHERE datname = 'dealercare_bench'" | grep -q 1 || \
 	  runuser -u postgres -- createdb -h 127.0.0.1 -p $(PG_PORT) -U postgres -O dealercare dealercare_bench
 	DATABASE_URL=$(BENCH_DB) DEALERCARE_ENV=development $(PY) bench/appointments.py
+	@runuser -u postgres -- psql -q -h 127.0.0.1 -p $(PG_PORT) -U postgres -tc \
+	  "SELECT 1 FROM pg_database WHERE datname = 'dealercare_bench_l'" | grep -q 1 || \
+	  runuser -u postgres -- createdb -h 127.0.0.1 -p $(PG_PORT) -U postgres -O dealercare dealercare_bench_l
+	DATABASE_URL=postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/dealercare_bench_l \
+	  DEALERCARE_ENV=development $(PY) bench/scheduling.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

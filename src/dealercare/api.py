@@ -5,6 +5,7 @@ from ninja.renderers import JSONRenderer
 
 from dealercare.appointments.api import public_router as appointments_public_router
 from dealercare.appointments.api import router as appointments_router
+from dealercare.complaints.api import router as complaints_router
 from dealercare.core.api import install_error_handlers
 from dealercare.customers.api import router as customers_router
 from dealercare.followups.api import router as followups_router
@@ -37,3 +38,4 @@ api.add_router("", workorders_router)
 api.add_router("/public", workorders_public_router)
 api.add_router("", followups_router)
 api.add_router("", reminders_router)
+api.add_router("", complaints_router)

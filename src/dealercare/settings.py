@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dealercare.workorders",
     "dealercare.followups",
     "dealercare.reminders",
+    "dealercare.complaints",
     "dealercare.demo",
 ]
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("workorders/", include("dealercare.workorders.urls")),
     path("c/", include("dealercare.workorders.public_urls")),
     path("follow-ups/", include("dealercare.followups.urls")),
+    path("complaints/", include("dealercare.complaints.urls")),
+    path("c/", include("dealercare.complaints.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -52,6 +52,11 @@ class Customer(TimeStampedModel):
         _("客户分类"), max_length=10, choices=Segment.choices, default=Segment.GENERAL
     )
     last_visit_at = models.DateField(_("最近到店"), null=True, blank=True)
+    service_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("专属服务经理"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("90 天内投诉 2 次及以上的客户自动指派"),
+    )
     notes = models.TextField(_("备注"), blank=True)
 
     objects = StoreScopedQuerySet.as_manager()
@@ -196,6 +201,7 @@ class CustomerEvent(models.Model):
         APPOINTMENT = "appointment", _("预约")
         REPAIR_ORDER = "repair_order", _("维修工单")
         FOLLOW_UP = "follow_up", _("回访")
+        COMPLAINT = "complaint", _("投诉")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="events"

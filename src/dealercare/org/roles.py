@@ -34,6 +34,8 @@ _VIEW_ORDERS = ["workorders.view_repairorder"]
 _WORKSHOP = [*_VIEW_ORDERS, "workorders.add_repairorder", "workorders.change_repairorder"]
 _VIEW_FOLLOW_UPS = ["followups.view_followuptask"]
 _FOLLOW_UP = [*_VIEW_FOLLOW_UPS, "followups.change_followuptask"]
+_VIEW_COMPLAINTS = ["complaints.view_complaint"]
+_COMPLAINTS = [*_VIEW_COMPLAINTS, "complaints.add_complaint", "complaints.change_complaint"]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -49,12 +51,14 @@ _CONFIGURATION = [
         ("appointments", "blockedperiod"),
         ("workorders", "workshoppolicy"),
         ("followups", "followuppolicy"),
+        ("complaints", "slapolicy"),
     ]
     for verb in ("view", "add", "change")
 ] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CS_AGENT: [
+        *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
         *_REVEAL,
@@ -64,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_FOLLOW_UP,
     ],
     Role.SERVICE_ADVISOR: [
+        *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
         *_REVEAL,
@@ -73,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.TECHNICIAN: [*_READ_CUSTOMERS, *_VIEW_APPOINTMENTS, *_WORKSHOP],
     Role.CS_MANAGER: [
+        *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
         *_REVEAL,
@@ -82,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_FOLLOW_UP,
     ],
     Role.AFTERSALES_MANAGER: [
+        *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
         *_OUTBOX,
@@ -91,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SALES_CONSULTANT: [*_READ_CUSTOMERS, *_WRITE_CUSTOMERS, *_REVEAL, *_BOOK],
     Role.STORE_MANAGER: [
+        *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_REVEAL,
         *_OUTBOX,
@@ -99,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_FOLLOW_UPS,
     ],
     Role.HQ_QUALITY: [
+        *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_OUTBOX,
         *_VIEW_APPOINTMENTS,
@@ -106,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_FOLLOW_UPS,
     ],
     Role.ADMIN: [
+        *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
         *_REVEAL,
