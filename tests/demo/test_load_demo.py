@@ -91,3 +91,19 @@ def test_demo_repair_orders_follow_the_bookings(demo):
         assert order.created_at - order.comeback_of.delivered_at < timezone.timedelta(days=30)
     assert RepairOrder.objects.filter(delivered_at__isnull=True, status="delivered").count() == 0
     assert RepairOrder.objects.exclude(status__in=["delivered", "cancelled"]).exists()
+
+
+def test_demo_complaints_follow_ups_and_policies(demo):
+    from dealercare.complaints.models import Complaint
+    from dealercare.followups.models import FollowUpTask
+    from dealercare.reminders.models import InsurancePolicy
+    from dealercare.workorders.models import RepairOrder
+
+    delivered = RepairOrder.objects.filter(status="delivered").count()
+    complaints = Complaint.objects.count()
+    assert 0.5 * delivered / 100 <= complaints <= 1.5 * delivered / 100
+    assert Complaint.objects.filter(status="closed").exists()
+    assert len({c.number for c in Complaint.objects.all()}) == complaints
+    assert FollowUpTask.objects.filter(kind="after_service", status="done").exists()
+    assert FollowUpTask.objects.filter(kind="after_service", status="pending").exists()
+    assert InsurancePolicy.objects.count() == 160

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from dealercare.appointments.models import Appointment, Bay
+from dealercare.complaints.models import Complaint
 from dealercare.customers.models import Consent, Customer, CustomerEvent, MileageReading, Vehicle
 from dealercare.customers.validators import vin_check_digit
+from dealercare.followups.models import FollowUpTask
 from dealercare.org.models import (
     DEFAULT_BUSINESS_PERIODS,
     BusinessPeriod,
@@ -244,6 +246,9 @@ class DemoGenerator:
         )
         history.appointments(stores)
         history.repair_orders(stores)
+        history.insurance_policies(stores)
+        history.follow_ups(stores)
+        history.complaints(stores)
         return {
             "stores": len(stores),
             "staff": staff,
@@ -251,6 +256,8 @@ class DemoGenerator:
             "vehicles": Vehicle.objects.count(),
             "appointments": Appointment.objects.count(),
             "repair_orders": RepairOrder.objects.count(),
+            "follow_ups": FollowUpTask.objects.count(),
+            "complaints": Complaint.objects.count(),
         }
 
     def _store(self, group, seed: StoreSeed) -> Store:

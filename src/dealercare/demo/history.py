@@ -456,6 +456,164 @@ class DemoHistory:
         )
         Customer.objects.update(last_visit_at=Subquery(last_visit))
 
+    def insurance_policies(self, stores: list[Store]) -> None:
+        """One policy per vehicle, ending at some point in the coming year."""
+        from dealercare.reminders.models import InsurancePolicy
+
+        insurers = ["中国人保", "平安保险", "太平洋保险", "中华联合", "大地保险"]
+        InsurancePolicy.objects.bulk_create(
+            (
+                InsurancePolicy(
+                    store_id=store_id,
+                    vehicle_id=pk,
+                    insurer=self.rng.choice(insurers),
+                    policy_number=f"PDAA{self.today:%Y}{pk:08d}",
+                    end_date=self.today + dt.timedelta(days=self.rng.randrange(1, 366)),
+                    premium=Decimal(self.rng.randrange(3000, 9000)),
+                )
+                for pk, store_id in Vehicle.objects.filter(store__in=stores)
+                .values_list("pk", "store_id")
+                .iterator()
+            ),
+            batch_size=5000,
+        )
+
+    def follow_ups(self, stores: list[Store]) -> None:
+        """After-service follow-ups for the last month's deliveries; those past their window
+        are done (mostly satisfied, some dissatisfied, some unreachable)."""
+        from dealercare.followups.models import DissatisfactionReason, FollowUpTask
+        from dealercare.followups.services import _after_service_task, follow_up_policy
+
+        agents = {
+            store.pk: list(User.objects.filter(staff_profile__store=store, groups__name="cs_agent"))
+            for store in stores
+        }
+        since = timezone.now() - dt.timedelta(days=30)
+        tasks = []
+        for store in stores:
+            calendar, policy = store_calendar(store), follow_up_policy(store)
+            for order in RepairOrder.objects.filter(
+                store=store, status=RepairOrder.Status.DELIVERED, delivered_at__gte=since
+            ).select_related("store"):
+                task = _after_service_task(
+                    repair_order_id=order.pk,
+                    store_id=order.store_id,
+                    customer_id=order.customer_id,
+                    vehicle_id=order.vehicle_id,
+                    delivered_at=order.delivered_at,
+                    calendar=calendar,
+                    policy=policy,
+                    agent=self.rng.choice(agents[store.pk]),
+                )
+                if task.due_date < self.today:
+                    roll = self.rng.random()
+                    task.attempts = 1
+                    task.done_at = dt.datetime.combine(task.window_start, dt.time(10), calendar.tz)
+                    if roll < 0.85:
+                        task.status, task.result = "done", "satisfied"
+                    elif roll < 0.9:
+                        task.status, task.result = "done", "dissatisfied"
+                        task.reasons = [self.rng.choice(DissatisfactionReason.values)]
+                        task.comment = self.rng.choice(
+                            ["等待时间太长", "价格没提前说清楚", "车没洗干净"]
+                        )
+                    else:
+                        task.status, task.result, task.attempts = (
+                            "closed_unreachable",
+                            "unreachable",
+                            3,
+                        )
+                tasks.append(task)
+        FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+
+    def complaints(self, stores: list[Store]) -> None:
+        """About one complaint per 100 repair orders: mostly closed, some open and overdue."""
+        from dealercare.complaints.models import DEFAULT_SLA, Complaint, Severity
+        from dealercare.core.models import NumberSequence
+
+        now = timezone.now()
+        descriptions = {
+            "attitude": "服务顾问态度冷淡，解释不耐烦",
+            "waiting_time": "保养等了三个多小时，比承诺时间晚很多",
+            "price_transparency": "结算时多出了没说过的项目费用",
+            "repair_quality": "修完后同样的异响又出现了",
+            "parts": "更换的配件不是原厂件",
+            "environment": "休息区没有空调，卫生间不干净",
+            "other": "预约了却没有工位",
+        }
+        orders = list(
+            RepairOrder.objects.filter(
+                store__in=stores, status=RepairOrder.Status.DELIVERED
+            ).values_list("pk", "store_id", "customer_id", "vehicle_id", "delivered_at")
+        )
+        picked = self.rng.sample(orders, len(orders) // 100)
+        store_codes = {store.pk: store.code for store in stores}
+        sequences: dict[tuple[str, dt.date], int] = {}
+        complaints = []
+        for pk, store_id, customer_id, vehicle_id, delivered_at in picked:
+            created = delivered_at + dt.timedelta(
+                days=self.rng.randrange(1, 6), hours=self.rng.randrange(0, 6)
+            )
+            if created > now:
+                continue
+            severity = self.rng.choices(list(Severity.values), weights=[85, 12, 3])[0]
+            category = self.rng.choice(list(descriptions))
+            sla = DEFAULT_SLA[Severity(severity)]
+            day = timezone.localtime(created).date()
+            key = (store_codes[store_id], day)
+            sequences[key] = sequences.get(key, 0) + 1
+            complaint = Complaint(
+                store_id=store_id,
+                number=f"TS{day:%Y%m%d}{sequences[key]:04d}",
+                customer_id=customer_id,
+                vehicle_id=vehicle_id,
+                repair_order_id=pk,
+                source=self.rng.choice(
+                    ["phone", "phone", "follow_up", "walk_in", "third_party", "oem_hotline"]
+                ),
+                category=category,
+                severity=severity,
+                proposed_severity=severity,
+                description=descriptions[category],
+                created_at=created,
+                updated_at=created,
+                first_response_due=created + dt.timedelta(minutes=sla["first_response_minutes"]),
+                resolution_due=created + dt.timedelta(minutes=sla["resolution_minutes"]),
+            )
+            if now - created > dt.timedelta(days=10) or self.rng.random() < 0.5:
+                hours = self.rng.uniform(3, 90)
+                complaint.status = Complaint.Status.CLOSED
+                complaint.first_responded_at = created + dt.timedelta(
+                    minutes=self.rng.randrange(5, 150)
+                )
+                complaint.confirmed_at = created + dt.timedelta(hours=hours)
+                complaint.closed_at = complaint.confirmed_at + dt.timedelta(hours=1)
+                complaint.root_cause = "流程执行不到位"
+                complaint.corrective_action = "班前会通报并复训"
+                complaint.resolution = "致歉并赠送免费洗车"
+            else:
+                complaint.status = self.rng.choice(
+                    ["new", "acknowledged", "dispatched", "accepted"]
+                )
+            complaints.append(complaint)
+        seen: dict[int, dt.datetime] = {}
+        for complaint in sorted(complaints, key=lambda c: c.created_at):
+            previous = seen.get(complaint.customer_id)
+            complaint.is_repeat = (
+                previous is not None and complaint.created_at - previous < dt.timedelta(days=90)
+            )
+            seen[complaint.customer_id] = complaint.created_at
+        with _timestamps_as_given(Complaint):
+            Complaint.objects.bulk_create(complaints, batch_size=2000)
+        NumberSequence.objects.bulk_create(
+            (
+                NumberSequence(key=f"TS:{code}:{day:%Y%m%d}", value=n)
+                for (code, day), n in sequences.items()
+                if day == self.today
+            ),
+            ignore_conflicts=True,
+        )
+
 
 class _timestamps_as_given:
     """bulk_create would stamp auto_now(_add) fields with now; seed history keeps its dates."""

@@ -43,7 +43,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "Demo loaded in {:.1f} s: {stores} stores, {staff} staff, {customers} customers, "
                 "{vehicles} vehicles, {appointments} appointments, "
-                "{repair_orders} repair orders.".format(time.monotonic() - started, **counts)
+                "{repair_orders} repair orders, {follow_ups} follow-ups, "
+                "{complaints} complaints.".format(time.monotonic() - started, **counts)
             )
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
