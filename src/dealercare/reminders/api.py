@@ -49,10 +49,19 @@ def service_forecast(request, vehicle_id: Id):
     vehicle = vehicle_get(actor=request.auth, vehicle_id=vehicle_id)
     forecasts_refresh(vehicle_ids=[vehicle.pk])
     forecast = ServiceForecast.objects.get(vehicle=vehicle)
+    today = timezone.localdate()
+    # From the same starting point as the forecast: the latest reading, else the last service,
+    # else 0 km on the purchase date (not "today at 0 km", which contradicts the due date).
     latest = vehicle.mileage_readings.order_by("-read_at", "-id").first()
-    base_day = timezone.localtime(latest.read_at).date() if latest else timezone.localdate()
-    base_km = latest.km if latest else vehicle.current_mileage_km
-    predicted = base_km + int(forecast.daily_km * (timezone.localdate() - base_day).days)
+    if latest is not None:
+        base_day, base_km = timezone.localtime(latest.read_at).date(), latest.km
+    elif forecast.last_service_date is not None:
+        base_day, base_km = forecast.last_service_date, forecast.last_service_km
+    elif vehicle.purchase_date is not None:
+        base_day, base_km = vehicle.purchase_date, 0
+    else:
+        base_day, base_km = today, vehicle.current_mileage_km
+    predicted = base_km + int(forecast.daily_km * max((today - base_day).days, 0))
     return {
         "vehicle_id": vehicle.pk,
         "last_service_date": forecast.last_service_date,

@@ -64,11 +64,8 @@ def predict_next_service(
     rate, from_history = daily_mileage(readings)
     by_time = add_months(last_service_date, interval_months)
     due_km = last_service_km + interval_km
-    latest = (
-        max(readings, key=lambda r: r.day)
-        if readings
-        else Reading(last_service_date, last_service_km)
-    )
+    # The last reading in time order (of two on one day, the later one, not the first).
+    latest = readings[-1] if readings else Reading(last_service_date, last_service_km)
     if latest.day < last_service_date or latest.km < last_service_km:
         latest = Reading(last_service_date, last_service_km)
     remaining = due_km - latest.km

@@ -8,7 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from dealercare.appointments.models import Appointment
@@ -30,6 +31,16 @@ RENEWAL_STAGES = [(Stage.DAYS_60, 60), (Stage.DAYS_30, 30)]
 ATTRIBUTION_DAYS = 30
 
 
+def _stage_due(end: dt.date, today: dt.date, stages) -> tuple[str, dt.date] | None:
+    """The stage to send by `today`: the latest one whose day has come. An earlier stage whose
+    day is past when a later one is already due is skipped, so that a car entering the window
+    2 days before its service (or a policy recorded 20 days before its end) gets one message,
+    not two on the same day."""
+    due = [(stage, end - dt.timedelta(days=days)) for stage, days in stages]
+    due = [(stage, send_on) for stage, send_on in due if send_on <= today]
+    return min(due, key=lambda item: end - item[1]) if due else None
+
+
 def _intervals() -> dict[tuple[str, str], tuple[int, int]]:
     return {(i.brand, i.model): (i.km, i.months) for i in ServiceInterval.objects.all()}
 
@@ -44,13 +55,22 @@ def forecasts_refresh(*, today: dt.date | None = None, vehicle_ids=None) -> int:
     vehicles = Vehicle.objects.all()
     if vehicle_ids is not None:
         vehicles = vehicles.filter(pk__in=vehicle_ids)
+    # The latest delivered maintenance order of each vehicle, with *its* mileage (not the
+    # highest mileage of any order: after an odometer correction an older order reads higher).
     last_service = {
         row["vehicle_id"]: row
         for row in RepairOrder.objects.filter(
             vehicle__in=vehicles, status=RepairOrder.Status.DELIVERED, job_type="maintenance"
         )
-        .values("vehicle_id")
-        .annotate(day=Max("delivered_at"), km=Max("mileage_km"))
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("vehicle_id")],
+                order_by=[F("delivered_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(recency=1)
+        .values("vehicle_id", day=F("delivered_at"), km=F("mileage_km"))
     }
     readings: dict[int, list[Reading]] = defaultdict(list)
     for vehicle_id, read_at, km in (
@@ -62,15 +82,19 @@ def forecasts_refresh(*, today: dt.date | None = None, vehicle_ids=None) -> int:
         readings[vehicle_id].append(Reading(timezone.localtime(read_at).date(), km))
     intervals = _intervals()
     rows = []
-    for vehicle_id, brand, model, purchase_date, created_at in vehicles.values_list(
-        "pk", "brand", "model", "purchase_date", "created_at"
-    ).iterator(chunk_size=20000):
+    for vehicle_id, brand, model, purchase_date, created_at in (
+        vehicles.order_by("pk")
+        .values_list("pk", "brand", "model", "purchase_date", "created_at")
+        .iterator(chunk_size=20000)
+    ):
         service = last_service.get(vehicle_id)
         history = readings.get(vehicle_id, [])
         if service:
             anchor_day, anchor_km = timezone.localtime(service["day"]).date(), service["km"]
         else:
-            anchor_day = purchase_date or (history[0].day if history else created_at.date())
+            anchor_day = purchase_date or (
+                history[0].day if history else timezone.localtime(created_at).date()
+            )
             anchor_km = 0 if purchase_date or not history else history[0].km
         interval_km, interval_months = _interval_for(intervals, brand, model)
         forecast = predict_next_service(
@@ -122,21 +146,20 @@ def _maintenance_reminders(today: dt.date) -> list[Reminder]:
     ):
         # The cycle is the last service: a forecast that moves a few days does not remind twice.
         cycle = f"{last_service:%Y%m%d}" if last_service else "first"
-        for stage, days_before in MAINTENANCE_STAGES:
-            send_on = due - dt.timedelta(days=days_before)
-            if send_on <= today:
-                reminders.append(
-                    Reminder(
-                        store_id=store_id,
-                        vehicle_id=vehicle_id,
-                        customer_id=customer_id,
-                        kind=Kind.MAINTENANCE,
-                        stage=stage,
-                        due_date=due,
-                        send_on=send_on,
-                        source_key=f"maintenance:{vehicle_id}:{cycle}:{stage}",
-                    )
+        if stage_due := _stage_due(due, today, MAINTENANCE_STAGES):
+            stage, send_on = stage_due
+            reminders.append(
+                Reminder(
+                    store_id=store_id,
+                    vehicle_id=vehicle_id,
+                    customer_id=customer_id,
+                    kind=Kind.MAINTENANCE,
+                    stage=stage,
+                    due_date=due,
+                    send_on=send_on,
+                    source_key=f"maintenance:{vehicle_id}:{cycle}:{stage}",
                 )
+            )
     return reminders
 
 
@@ -147,22 +170,21 @@ def _renewal_reminders(today: dt.date) -> list[Reminder]:
         end_date__gt=today,
         end_date__lte=today + dt.timedelta(days=60),
     ).values_list("pk", "store_id", "vehicle_id", "vehicle__owner_id", "end_date"):
-        for stage, days_before in RENEWAL_STAGES:
-            send_on = end - dt.timedelta(days=days_before)
-            if send_on <= today:
-                reminders.append(
-                    Reminder(
-                        store_id=store_id,
-                        vehicle_id=vehicle_id,
-                        customer_id=customer_id,
-                        policy_id=policy_id,
-                        kind=Kind.RENEWAL,
-                        stage=stage,
-                        due_date=end,
-                        send_on=send_on,
-                        source_key=f"renewal:{policy_id}:{stage}",
-                    )
+        if stage_due := _stage_due(end, today, RENEWAL_STAGES):
+            stage, send_on = stage_due
+            reminders.append(
+                Reminder(
+                    store_id=store_id,
+                    vehicle_id=vehicle_id,
+                    customer_id=customer_id,
+                    policy_id=policy_id,
+                    kind=Kind.RENEWAL,
+                    stage=stage,
+                    due_date=end,
+                    send_on=send_on,
+                    source_key=f"renewal:{policy_id}:{stage}",
                 )
+            )
     return reminders
 
 
@@ -176,6 +198,7 @@ def _dispatch(today: dt.date, now: dt.datetime) -> tuple[int, int]:
     )
     due = list(
         Reminder.objects.filter(status=Status.SCHEDULED, send_on__lte=today)
+        .exclude(kind=Kind.RENEWAL, policy__renewed_at__isnull=False)
         .annotate(consented=Subquery(latest_service_consent))
         .select_related("store", "customer", "vehicle")
     )
@@ -227,35 +250,52 @@ def _dispatch(today: dt.date, now: dt.datetime) -> tuple[int, int]:
     with transaction.atomic():
         messages_queue(messages)
         FollowUpTask.objects.bulk_create(calls, ignore_conflicts=True, batch_size=2000)
-        Reminder.objects.filter(pk__in=sent_ids, status=Status.SCHEDULED).update(
+        # Conditional on the status: of two runs at once, each reminder is counted by one.
+        sent = Reminder.objects.filter(pk__in=sent_ids, status=Status.SCHEDULED).update(
             status=Status.SENT, sent_at=now
         )
-        Reminder.objects.filter(pk__in=call_ids, status=Status.SCHEDULED).update(
+        called = Reminder.objects.filter(pk__in=call_ids, status=Status.SCHEDULED).update(
             status=Status.CALL_TASK, sent_at=now
         )
-    return len(sent_ids), len(call_ids)
+    return sent, called
 
 
 def _attribute_bookings(now: dt.datetime) -> int:
-    """A booking made within 30 days after a reminder is credited to it."""
-    since = now - dt.timedelta(days=ATTRIBUTION_DAYS)
-    attributed = 0
-    for reminder in Reminder.objects.filter(
-        booked_appointment__isnull=True, sent_at__gte=since, sent_at__isnull=False
-    ).only("pk", "vehicle_id", "sent_at"):
-        appointment = (
-            Appointment.objects.filter(
-                vehicle_id=reminder.vehicle_id,
-                created_at__gte=reminder.sent_at,
-                created_at__lte=reminder.sent_at + dt.timedelta(days=ATTRIBUTION_DAYS),
-            )
-            .order_by("created_at")
-            .values_list("pk", flat=True)
-            .first()
+    """A booking made within 30 days after a reminder is credited to it (the vehicle's first
+    appointment created in that window). Set-based: two queries and one update per booking,
+    not a query per reminder. Reminders sent a few days longer ago are looked at too, so that a
+    missed daily run does not lose a booking made on the 30th day."""
+    window = dt.timedelta(days=ATTRIBUTION_DAYS)
+    open_reminders = Reminder.objects.filter(
+        booked_appointment__isnull=True,
+        sent_at__isnull=False,
+        sent_at__gte=now - window - dt.timedelta(days=7),
+    )
+    reminders = list(open_reminders.values_list("pk", "vehicle_id", "sent_at"))
+    if not reminders:
+        return 0
+    bookings: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for vehicle_id, created_at, pk in (
+        Appointment.objects.filter(
+            vehicle_id__in=open_reminders.values("vehicle_id"),
+            created_at__gte=min(sent_at for _, _, sent_at in reminders),
         )
-        if appointment:
-            Reminder.objects.filter(pk=reminder.pk).update(booked_appointment_id=appointment)
-            attributed += 1
+        .order_by("vehicle_id", "created_at", "id")
+        .values_list("vehicle_id", "created_at", "pk")
+    ):
+        bookings[vehicle_id].append((created_at, pk))
+    credited: dict[int, list[int]] = defaultdict(list)
+    for reminder_id, vehicle_id, sent_at in reminders:
+        first = next(
+            (booking for booking in bookings.get(vehicle_id, ()) if booking[0] >= sent_at), None
+        )
+        if first is not None and first[0] <= sent_at + window:
+            credited[first[1]].append(reminder_id)
+    attributed = 0
+    for appointment_id, reminder_ids in credited.items():
+        attributed += Reminder.objects.filter(
+            pk__in=reminder_ids, booked_appointment__isnull=True
+        ).update(booked_appointment_id=appointment_id)
     return attributed
 
 
@@ -284,13 +324,18 @@ def reminders_schedule(*, today: dt.date | None = None) -> dict[str, int]:
 def insurance_policy_renew(
     *, policy: InsurancePolicy, actor, with_us: bool = True, at: dt.datetime | None = None
 ) -> InsurancePolicy:
-    """Record a renewal (the conversion of the renewal reminders)."""
-    if policy.renewed_at is not None:
+    """Record a renewal (the conversion of the renewal reminders). Its reminders not sent yet
+    are dropped: a renewed policy gets no more."""
+    at = at or timezone.now()
+    # Conditional on the row, not on the caller's copy: of two renewals at once, one wins.
+    renewed = InsurancePolicy.objects.filter(pk=policy.pk, renewed_at__isnull=True).update(
+        renewed_at=at, renewed_with_us=with_us
+    )
+    if not renewed:
         raise ValidationFailed(
             "该保单已登记续保。", "This policy is already renewed.", field="policy"
         )
-    at = at or timezone.now()
-    InsurancePolicy.objects.filter(pk=policy.pk).update(renewed_at=at, renewed_with_us=with_us)
+    Reminder.objects.filter(policy=policy, status=Status.SCHEDULED).delete()
     policy.refresh_from_db()
     audit_log_write(
         actor=actor,
@@ -302,8 +347,13 @@ def insurance_policy_renew(
 
 
 def renewal_conversion(policies) -> Decimal | None:
-    """Policies renewed with us ÷ policies that got a renewal reminder."""
-    reminded = policies.filter(reminders__isnull=False).distinct()
+    """Policies renewed with us ÷ policies that got a renewal reminder (a message sent or a
+    call task made; one only scheduled does not count yet)."""
+    reminded = policies.filter(
+        pk__in=Reminder.objects.filter(
+            kind=Kind.RENEWAL, status__in=[Status.SENT, Status.CALL_TASK]
+        ).values("policy_id")
+    )
     total = reminded.count()
     if not total:
         return None
