@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -47,6 +47,24 @@ def _intervals() -> dict[tuple[str, str], tuple[int, int]]:
 
 def _interval_for(intervals, brand: str, model: str) -> tuple[int, int]:
     return intervals.get((brand, model)) or intervals.get((brand, "")) or (5000, 6)
+
+
+def vehicles_needing_forecast() -> QuerySet:
+    """Vehicles whose forecast is missing or whose inputs changed since it was computed: a new
+    mileage reading or a delivered maintenance order. A forecast depends on nothing else (not
+    on today), so the daily run recomputes only these; an interval change clears them all."""
+    missing = Vehicle.objects.filter(service_forecast__isnull=True).values("pk")
+    new_readings = MileageReading.objects.filter(
+        read_at__date__gte=F("vehicle__service_forecast__computed_on")
+    ).values("vehicle_id")
+    new_services = RepairOrder.objects.filter(
+        status=RepairOrder.Status.DELIVERED,
+        job_type="maintenance",
+        delivered_at__date__gte=F("vehicle__service_forecast__computed_on"),
+    ).values("vehicle_id")
+    return Vehicle.objects.filter(
+        Q(pk__in=missing) | Q(pk__in=new_readings) | Q(pk__in=new_services)
+    ).values("pk")
 
 
 def forecasts_refresh(*, today: dt.date | None = None, vehicle_ids=None) -> int:
@@ -304,7 +322,7 @@ def reminders_schedule(*, today: dt.date | None = None) -> dict[str, int]:
     reminder and call task has a unique source key, and sending is conditional on the status."""
     today = today or timezone.localdate()
     now = timezone.now()
-    forecasts = forecasts_refresh(today=today)
+    forecasts = forecasts_refresh(today=today, vehicle_ids=vehicles_needing_forecast())
     new = _maintenance_reminders(today) + _renewal_reminders(today)
     keys = [r.source_key for r in new]
     before = Reminder.objects.filter(source_key__in=keys).count() if keys else 0
