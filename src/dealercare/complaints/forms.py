@@ -39,7 +39,11 @@ class ProposeForm(forms.Form):
 
 class PublicComplaintForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
-    mobile = forms.CharField(label=_("手机号"), max_length=20)
+    mobile = forms.CharField(
+        label=_("手机号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
     plate = forms.CharField(label=_("车牌号"), max_length=12, required=False)
     category = forms.ChoiceField(label=_("问题类别"), choices=Complaint.Category.choices)
     description = forms.CharField(

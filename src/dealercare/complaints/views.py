@@ -210,10 +210,10 @@ def closure_report(request, complaint_id: int):
 @permission_required("complaints.view_complaint", raise_exception=True)
 def weekly_report(request):
     try:
-        week_start = dt.date.fromisoformat(request.GET.get("week", ""))
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
-        today = timezone.localdate()
-        week_start = today - dt.timedelta(days=today.weekday())
+        day = timezone.localdate()
+    week_start = day - dt.timedelta(days=day.weekday())
     report = selectors.weekly_report(
         actor=request.user, store_id=current_store_id(request), week_start=week_start
     )
