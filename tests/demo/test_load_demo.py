@@ -103,7 +103,7 @@ def test_demo_complaints_follow_ups_and_policies(demo):
     complaints = Complaint.objects.count()
     assert 0.5 * delivered / 100 <= complaints <= 1.5 * delivered / 100
     assert Complaint.objects.filter(status="closed").exists()
-    assert len({c.number for c in Complaint.objects.all()}) == complaints
+    assert len({(c.store_id, c.number) for c in Complaint.objects.all()}) == complaints
     assert FollowUpTask.objects.filter(kind="after_service", status="done").exists()
     assert FollowUpTask.objects.filter(kind="after_service", status="pending").exists()
     assert InsurancePolicy.objects.count() == 160

@@ -140,6 +140,12 @@ def complaint_propose(request, complaint_id: Id, payload: ProposeIn):
     )
 
 
+@router.post("/complaints/{complaint_id}/approve", response={200: ComplaintDetailOut, **errors()})
+def complaint_approve(request, complaint_id: Id):
+    """The store manager approves the compensation above the policy's limit (403 otherwise)."""
+    return _act(request, complaint_id, services.complaint_compensation_approve)
+
+
 @router.post("/complaints/{complaint_id}/confirm", response={200: ComplaintDetailOut, **errors()})
 def complaint_confirm(request, complaint_id: Id, payload: NoteIn | None = None):
     """The customer confirmed the resolution on the phone (recorded by the agent)."""

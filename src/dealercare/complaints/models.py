@@ -142,6 +142,9 @@ class Complaint(TimeStampedModel):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    client_ip = models.GenericIPAddressField(
+        null=True, blank=True, help_text=_("线上投诉的来源地址（限流用）")
+    )
     root_cause = models.TextField(_("问题原因"), blank=True)
     corrective_action = models.TextField(_("整改措施"), blank=True)
     resolution = models.TextField(_("处理方案"), blank=True)

@@ -1,7 +1,9 @@
 """Excel downloads: the closure report of one complaint and the weekly quality-meeting report."""
 
 import io
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -20,18 +22,19 @@ def _book(title: str):
     return book, sheet
 
 
-def _event_line(event) -> str:
-    status = Complaint.Status(event.to_status).label if event.to_status else ""
-    return f"{event.at:%m-%d %H:%M} {status} {event.note}".strip()
+def _local(moment, tz, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) moment on the store's wall clock."""
+    return timezone.localtime(moment, tz).strftime(pattern) if moment else ""
 
 
-def _event_line(event) -> str:
+def _event_line(event, tz) -> str:
     status = Complaint.Status(event.to_status).label if event.to_status else ""
-    return f"{event.at:%m-%d %H:%M} {status} {event.note}".strip()
+    return f"{_local(event.at, tz, '%m-%d %H:%M')} {status} {event.note}".strip()
 
 
 def closure_report_xlsx(complaint: Complaint) -> bytes:
     """问题原因、处理过程、整改措施 — the closure report as one sheet."""
+    tz = ZoneInfo(complaint.store.time_zone)
     book, sheet = _book("结案报告")
     sheet.append([f"投诉结案报告 {complaint.number}"])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -44,13 +47,13 @@ def closure_report_xlsx(complaint: Complaint) -> bytes:
             f"{complaint.get_source_display()} / {complaint.get_category_display()} / "
             f"{complaint.get_severity_display()}",
         ),
-        ("登记时间", f"{complaint.created_at:%Y-%m-%d %H:%M}"),
-        ("结案时间", f"{complaint.closed_at:%Y-%m-%d %H:%M}" if complaint.closed_at else ""),
+        ("登记时间", _local(complaint.created_at, tz)),
+        ("结案时间", _local(complaint.closed_at, tz)),
         ("投诉内容", complaint.description),
         ("问题原因", complaint.root_cause),
         (
             "处理过程",
-            "\n".join(_event_line(e) for e in complaint.events.order_by("at", "id")),
+            "\n".join(_event_line(e, tz) for e in complaint.events.order_by("at", "id")),
         ),
         ("处理方案", complaint.resolution),
         ("整改措施", complaint.corrective_action),
@@ -97,11 +100,11 @@ def weekly_report_xlsx(report: dict, labels: dict) -> bytes:
     sheet.append(["超期未解决"])
     sheet.cell(row=sheet.max_row, column=1).font = BOLD
     for complaint in report["overdue"]:
+        due = _local(complaint.resolution_due, ZoneInfo(complaint.store.time_zone), "%m-%d %H:%M")
         sheet.append(
             [
                 complaint.number,
-                f"{complaint.customer.name} {complaint.get_category_display()} "
-                f"截止 {complaint.resolution_due:%m-%d %H:%M}",
+                f"{complaint.customer.name} {complaint.get_category_display()} 截止 {due}",
             ]
         )
     sheet.append([])

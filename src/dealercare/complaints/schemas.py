@@ -65,6 +65,9 @@ class ComplaintOut(Schema):
     reopen_count: int
     first_response_due: dt.datetime
     resolution_due: dt.datetime
+    calendar_estimated: bool = Field(
+        ..., description="A deadline counts days of a year without statutory holiday data"
+    )
     created_at: dt.datetime
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,9 +80,28 @@ def elapsed_share(calendar, start, due, clock, now) -> float:
     return 1.0 if total <= dt.timedelta(0) else used / total
 
 
-def severity_propose(*, customer: Customer, description: str, source: str) -> tuple[str, list[str]]:
+def _recent_complaints(customer: Customer, vehicle, at: dt.datetime):
+    """The complaints of the same customer (or about the same vehicle) in the 90 days before
+    `at`: what makes a new one a repeat complaint (DOMAIN.md)."""
+    same = Q(customer=customer)
+    if vehicle is not None:
+        same |= Q(vehicle=vehicle)
+    return Complaint.objects.filter(
+        same, created_at__gte=at - dt.timedelta(days=REPEAT_DAYS), created_at__lte=at
+    )
+
+
+def severity_propose(
+    *,
+    customer: Customer,
+    description: str,
+    source: str,
+    vehicle=None,
+    at: dt.datetime | None = None,
+) -> tuple[str, list[str]]:
     """(severity, reasons): safety or media words → critical; a repeat complainant, the
     manufacturer hotline or 12315 → major; otherwise normal."""
+    at = at or timezone.now()
     reasons = []
     if any(word in description for word in SAFETY_WORDS):
         reasons.append("涉及安全")
@@ -89,9 +109,7 @@ def severity_propose(*, customer: Customer, description: str, source: str) -> tu
         reasons.append("涉及媒体/群体")
     if reasons:
         return Severity.CRITICAL, reasons
-    if Complaint.objects.filter(
-        customer=customer, created_at__gte=timezone.now() - dt.timedelta(days=REPEAT_DAYS)
-    ).exists():
+    if _recent_complaints(customer, vehicle, at).exists():
         reasons.append("90天内重复投诉")
     if source in {Complaint.Source.OEM_HOTLINE, Complaint.Source.CONSUMER_ASSOCIATION}:
         reasons.append("厂家热线/12315")
@@ -164,6 +182,7 @@ def complaint_register(
     vehicle=None,
     repair_order=None,
     follow_up=None,
+    client_ip: str | None = None,
     at: dt.datetime | None = None,
 ) -> Complaint:
     at = at or timezone.now()
@@ -171,18 +190,33 @@ def complaint_register(
         raise ValidationFailed(
             "客户不属于该门店。", "The customer is not in this store.", field="customer_id"
         )
+    if vehicle is not None and vehicle.store_id != store.pk:
+        raise ValidationFailed(
+            "车辆不属于该门店。", "The vehicle is not in this store.", field="vehicle_id"
+        )
+    if repair_order is not None and repair_order.store_id != store.pk:
+        raise ValidationFailed(
+            "维修工单不属于该门店。",
+            "The repair order is not in this store.",
+            field="repair_order_id",
+        )
     if not (description or "").strip():
         raise ValidationFailed("请填写投诉内容。", "Describe the complaint.", field="description")
-    proposed, reasons = severity_propose(customer=customer, description=description, source=source)
+    proposed, reasons = severity_propose(
+        customer=customer, vehicle=vehicle, description=description, source=source, at=at
+    )
     severity = severity or proposed
     if severity != proposed and not severity_reason.strip():
         raise SeverityReasonRequired(Severity(proposed).label)
     policy = sla_policy(store, severity)
     calendar = store_calendar(store)
-    is_repeat = Complaint.objects.filter(
-        customer=customer, created_at__gte=at - dt.timedelta(days=REPEAT_DAYS)
-    ).exists()
+    is_repeat = _recent_complaints(customer, vehicle, at).exists()
     local_day = at.astimezone(ZoneInfo(store.time_zone)).date()
+    first_response_due = deadline(
+        calendar, at, policy.first_response_minutes, policy.first_response_clock
+    )
+    resolution_due = deadline(calendar, at, policy.resolution_minutes, policy.resolution_clock)
+    last_day = max(first_response_due, resolution_due).astimezone(calendar.tz).date()
     complaint = Complaint.objects.create(
         store=store,
         number=human_number(prefix="TS", store_code=store.code, day=local_day),
@@ -197,13 +231,18 @@ def complaint_register(
         severity_reason=severity_reason.strip()[:200] or "、".join(reasons),
         description=description.strip(),
         registered_by=actor if getattr(actor, "pk", None) else None,
-        first_response_due=deadline(
-            calendar, at, policy.first_response_minutes, policy.first_response_clock
-        ),
-        resolution_due=deadline(calendar, at, policy.resolution_minutes, policy.resolution_clock),
-        calendar_estimated=calendar.is_estimated(local_day),
+        first_response_due=first_response_due,
+        resolution_due=resolution_due,
+        # Estimated when any day the clocks run over is in a year without statutory data.
+        calendar_estimated=calendar.is_estimated_between(local_day, last_day),
         is_repeat=is_repeat,
+        client_ip=client_ip,
     )
+    if complaint.created_at != at:
+        # The clocks, the escalation shares and the cycle time start at the registration
+        # moment; `created_at` is set by `auto_now_add`, so a given `at` is written after.
+        Complaint.objects.filter(pk=complaint.pk).update(created_at=at)
+        complaint.created_at = at
     _event(
         complaint,
         actor=actor,
@@ -229,21 +268,31 @@ def complaint_register(
             at=at,
             notified=notified,
         )
-    _dedicated_manager_check(customer)
+    _dedicated_manager_check(customer, at)
     return complaint
 
 
-def _dedicated_manager_check(customer: Customer) -> None:
+def _dedicated_manager_check(customer: Customer, at: dt.datetime) -> None:
     """Customers with 2 or more complaints in 90 days get a dedicated service manager."""
+    customer.refresh_from_db(fields=["service_manager"])
     if customer.service_manager_id:
         return
     recent = Complaint.objects.filter(
-        customer=customer, created_at__gte=timezone.now() - dt.timedelta(days=REPEAT_DAYS)
+        customer=customer,
+        created_at__gte=at - dt.timedelta(days=REPEAT_DAYS),
+        created_at__lte=at,
     ).count()
     if recent >= 2:
-        manager = (_staff_with_roles(customer.store, ["cs_manager"]) or [None])[0]
+        manager = (
+            User.objects.filter(
+                is_active=True, groups__name="cs_manager", staff_profile__store=customer.store_id
+            )
+            .order_by("pk")
+            .first()
+        )
         if manager is not None:
             Customer.objects.filter(pk=customer.pk).update(service_manager=manager)
+            customer.service_manager = manager
 
 
 _ACTIONS = {
@@ -251,7 +300,14 @@ _ACTIONS = {
     "acknowledge": ({Status.NEW}, Status.ACKNOWLEDGED, "响应", "acknowledged"),
     "dispatch": ({Status.ACKNOWLEDGED}, Status.DISPATCHED, "派单", "dispatched"),
     "accept": ({Status.DISPATCHED}, Status.ACCEPTED, "签收", "accepted"),
-    "propose": ({Status.ACCEPTED}, Status.PROPOSED, "提交方案", "given a resolution"),
+    # From `acknowledged`: settled at the first contact, without a handling ticket (what the
+    # first-contact resolution rate counts); from `accepted`: the department's proposal.
+    "propose": (
+        {Status.ACKNOWLEDGED, Status.ACCEPTED},
+        Status.PROPOSED,
+        "提交方案",
+        "given a resolution",
+    ),
     "confirm": ({Status.PROPOSED}, Status.CONFIRMED, "确认", "confirmed"),
     "close": ({Status.CONFIRMED}, Status.CLOSED, "结案", "closed"),
     "reopen": ({Status.CONFIRMED, Status.CLOSED}, Status.ACKNOWLEDGED, "重开", "reopened"),
@@ -373,7 +429,10 @@ def complaint_propose(
         resolution=resolution.strip(),
     )
     Compensation.objects.bulk_create(rows)
-    HandlingTicket.objects.filter(pk=_ticket(complaint).pk).update(proposed_at=at)
+    # The department's proposal answers its open ticket (none when settled at first contact).
+    complaint.tickets.filter(accepted_at__isnull=False, proposed_at__isnull=True).update(
+        proposed_at=at
+    )
     if total > limit:
         _notify_staff(
             complaint,
@@ -386,15 +445,17 @@ def complaint_propose(
 
 @transaction.atomic
 def complaint_compensation_approve(*, complaint, actor, at=None):
-    if not actor.staff_profile.has_role("store_manager") and not actor.is_superuser:
+    profile = getattr(actor, "staff_profile", None)
+    if not actor.is_superuser and not (profile and profile.has_role("store_manager")):
         raise PermissionDenied(
             "只有总经理可以审批补偿。", "Only the store manager approves compensation."
         )
     at = at or timezone.now()
-    complaint.compensations.filter(needs_approval=True, approved_at__isnull=True).update(
+    approved = complaint.compensations.filter(needs_approval=True, approved_at__isnull=True).update(
         approved_by=actor, approved_at=at
     )
-    _event(complaint, actor=actor, note="补偿已审批", at=at)
+    if approved:
+        _event(complaint, actor=actor, note="补偿已审批", at=at)
     return complaint
 
 
@@ -453,13 +514,29 @@ def escalations_scan(*, now: dt.datetime | None = None) -> int:
     of the ladder is notified, once per complaint, target and level (a unique row decides)."""
     now = now or timezone.now()
     created = 0
-    open_complaints = Complaint.objects.exclude(
-        status__in=[Status.CONFIRMED, Status.CLOSED]
-    ).select_related("store")
+    open_query = Complaint.objects.exclude(status__in=[Status.CONFIRMED, Status.CLOSED]).filter(
+        created_at__lte=now
+    )
+    open_complaints = list(open_query.select_related("store"))
+    reached = set(
+        Escalation.objects.filter(complaint__in=open_query.values("pk")).values_list(
+            "complaint_id", "target", "level"
+        )
+    )
+    policies = {
+        (policy.store_id, policy.severity): policy
+        for policy in SlaPolicy.objects.filter(
+            store__in={complaint.store_id for complaint in open_complaints}
+        )
+    }
     calendars = {}
-    for complaint in open_complaints.iterator(chunk_size=500):
-        policy = sla_policy(complaint.store, complaint.severity)
-        calendar = calendars.setdefault(complaint.store_id, store_calendar(complaint.store))
+    for complaint in open_complaints:
+        policy = policies.get((complaint.store_id, complaint.severity)) or sla_policy(
+            complaint.store, complaint.severity
+        )
+        if complaint.store_id not in calendars:
+            calendars[complaint.store_id] = store_calendar(complaint.store)
+        calendar = calendars[complaint.store_id]
         targets = [
             (Escalation.Target.RESOLUTION, complaint.resolution_due, policy.resolution_clock)
         ]
@@ -479,7 +556,9 @@ def escalations_scan(*, now: dt.datetime | None = None) -> int:
             if now >= due:
                 levels.append(Escalation.Level.BREACHED)
             for level in levels:
-                created += _escalate(complaint, target, level, now)
+                # Known rungs are skipped; a concurrent run is stopped by the unique row.
+                if (complaint.pk, target, level) not in reached:
+                    created += _escalate(complaint, target, level, now)
     return created
 
 
@@ -543,7 +622,12 @@ def complaint_submit_online(
         raise RateLimited(field="mobile")
     if ip:
         count, window = ONLINE_PER_IP
-        if ComplaintEvent.objects.filter(note=f"ip:{ip}", at__gte=now - window).count() >= count:
+        if (
+            Complaint.objects.filter(
+                source=Complaint.Source.ONLINE, client_ip=ip, created_at__gte=now - window
+            ).count()
+            >= count
+        ):
             raise RateLimited(field="ip")
     customer = Customer.objects.filter(store=store, mobile=mobile).first() or customer_create(
         actor=None,
@@ -564,9 +648,9 @@ def complaint_submit_online(
         source=Complaint.Source.ONLINE,
         category=category,
         description=description,
+        client_ip=ip,
+        at=now,
     )
-    if ip:
-        ComplaintEvent.objects.create(complaint=complaint, at=now, note=f"ip:{ip}")
     message_send(
         store=store,
         customer=customer,
