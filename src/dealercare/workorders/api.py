@@ -59,10 +59,14 @@ class RepairOrderFilter(Schema):
 
 
 @router.get("/repair-orders", response={200: Page[RepairOrderOut], **errors(401, 403, 422)})
-def repair_order_list(request, filters: Query[RepairOrderFilter], limit: Limit = 50, offset: Offset = 0):
+def repair_order_list(
+    request, filters: Query[RepairOrderFilter], limit: Limit = 50, offset: Offset = 0
+):
     _require(request.auth)
     orders = selectors.repair_order_list(
-        actor=request.auth, store_id=filters.store_id, status=filters.status or "",
+        actor=request.auth,
+        store_id=filters.store_id,
+        status=filters.status or "",
         vehicle_id=filters.vehicle_id,
     )
     return paginate(orders, limit=limit, offset=offset)
@@ -78,18 +82,28 @@ def repair_order_open(request, payload: RepairOrderIn):
     vehicle = vehicle_get(actor=request.auth, vehicle_id=payload.vehicle_id)
     appointment = (
         appointment_get(actor=request.auth, appointment_id=payload.appointment_id)
-        if payload.appointment_id else None
+        if payload.appointment_id
+        else None
     )
     repair_order = services.repair_order_open(
-        actor=request.auth, store=store, vehicle=vehicle, appointment=appointment,
-        mileage_km=payload.mileage_km, mileage_reason=payload.mileage_reason,
-        description=payload.description, job_type=payload.job_type,
-        promised_at=payload.promised_at, walkaround=payload.walkaround,
+        actor=request.auth,
+        store=store,
+        vehicle=vehicle,
+        appointment=appointment,
+        mileage_km=payload.mileage_km,
+        mileage_reason=payload.mileage_reason,
+        description=payload.description,
+        job_type=payload.job_type,
+        promised_at=payload.promised_at,
+        walkaround=payload.walkaround,
     )
     return Status(201, _detail(_get(request, repair_order.pk)))
 
 
-@router.get("/repair-orders/{repair_order_id}", response={200: RepairOrderDetailOut, **errors(401, 403, 404, 422)})
+@router.get(
+    "/repair-orders/{repair_order_id}",
+    response={200: RepairOrderDetailOut, **errors(401, 403, 404, 422)},
+)
 def repair_order_detail(request, repair_order_id: Id):
     _require(request.auth)
     return _detail(_get(request, repair_order_id))
@@ -99,8 +113,12 @@ def repair_order_detail(request, repair_order_id: Id):
 def repair_order_line_add(request, repair_order_id: Id, payload: LineIn):
     _require(request.auth, "workorders.change_repairorder")
     line = services.repair_order_line_add(
-        actor=request.auth, repair_order=_get(request, repair_order_id), kind=payload.kind,
-        name=payload.name, hours=payload.hours, quantity=payload.quantity,
+        actor=request.auth,
+        repair_order=_get(request, repair_order_id),
+        kind=payload.kind,
+        name=payload.name,
+        hours=payload.hours,
+        quantity=payload.quantity,
         unit_price=payload.unit_price,
     )
     return Status(201, line)
@@ -111,8 +129,11 @@ def add_on_create(request, repair_order_id: Id, payload: AddOnIn):
     """Propose an add-on; the owner is sent a link to approve or decline it."""
     _require(request.auth, "workorders.change_repairorder")
     add_on = services.add_on_create(
-        actor=request.auth, repair_order=_get(request, repair_order_id), name=payload.name,
-        description=payload.description, price=payload.price,
+        actor=request.auth,
+        repair_order=_get(request, repair_order_id),
+        name=payload.name,
+        description=payload.description,
+        price=payload.price,
     )
     return Status(201, add_on)
 
@@ -138,12 +159,17 @@ def add_on_decide(request, repair_order_id: Id, add_on_id: Id, payload: Decision
     repair_order = _get(request, repair_order_id)
     add_on = get_object_or_404(AddOn, pk=add_on_id, repair_order=repair_order)
     return services.add_on_decide(
-        add_on=add_on, decision=payload.decision, actor=request.auth, via=AddOn.Via.PHONE,
+        add_on=add_on,
+        decision=payload.decision,
+        actor=request.auth,
+        via=AddOn.Via.PHONE,
         decided_by_name=payload.decided_by_name,
     )
 
 
-@router.post("/repair-orders/{repair_order_id}/transition", response={200: RepairOrderDetailOut, **errors()})
+@router.post(
+    "/repair-orders/{repair_order_id}/transition", response={200: RepairOrderDetailOut, **errors()}
+)
 def repair_order_transition(request, repair_order_id: Id, payload: TransitionIn):
     _require(request.auth, "workorders.change_repairorder")
     repair_order = _get(request, repair_order_id)
@@ -157,8 +183,9 @@ def repair_order_transition(request, repair_order_id: Id, payload: TransitionIn)
             )
         )
         if len(technicians) != len(set(payload.technician_ids)):
-            raise ValidationFailed("技师不属于该门店。", "Technicians must work in this store.",
-                                   field="technician_ids")
+            raise ValidationFailed(
+                "技师不属于该门店。", "Technicians must work in this store.", field="technician_ids"
+            )
     services.repair_order_transition(
         repair_order=repair_order, to=payload.to, actor=request.auth, technicians=technicians
     )
@@ -168,8 +195,10 @@ def repair_order_transition(request, repair_order_id: Id, payload: TransitionIn)
 # -- public: the owner's phone, reached by signed links ------------------------------------
 def public_detail(repair_order: RepairOrder) -> dict:
     return {
-        "number": repair_order.number, "store_name": repair_order.store.name,
-        "plate": repair_order.vehicle.plate, "status": repair_order.status,
+        "number": repair_order.number,
+        "store_name": repair_order.store.name,
+        "plate": repair_order.vehicle.plate,
+        "status": repair_order.status,
         "status_label": repair_order.get_status_display(),
         "promised_at": repair_order.promised_at,
         "totals": services.repair_order_totals(repair_order),
@@ -178,7 +207,9 @@ def public_detail(repair_order: RepairOrder) -> dict:
     }
 
 
-@public_router.get("/repair-orders/{token}", response={200: PublicRepairOrderOut, **errors(404, 410)})
+@public_router.get(
+    "/repair-orders/{token}", response={200: PublicRepairOrderOut, **errors(404, 410)}
+)
 def public_repair_order(request, token: str):
     """The progress of one repair order, for the owner's signed link."""
     repair_order_id = customer_link_read(purpose=services.PROGRESS_PURPOSE, token=token)
@@ -188,7 +219,9 @@ def public_repair_order(request, token: str):
     return public_detail(repair_order)
 
 
-@public_router.post("/add-ons/{token}/decision", response={200: AddOnOut, **errors(404, 409, 410, 422)})
+@public_router.post(
+    "/add-ons/{token}/decision", response={200: AddOnOut, **errors(404, 409, 410, 422)}
+)
 def public_add_on_decide(request, token: str, payload: PublicDecisionIn):
     """The owner approves or declines one add-on from the link in the message."""
     add_on_id = customer_link_read(purpose=services.ADD_ON_PURPOSE, token=token)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealercare.core.codes import ServiceType
 from dealercare.core.models import TimeStampedModel
-from dealercare.core.money import MoneyField
+from dealercare.core.money import MoneyField, to_money
 from dealercare.core.scoping import StoreScopedQuerySet
 
 
@@ -28,20 +28,32 @@ class RepairOrder(TimeStampedModel):
     )
     number = models.CharField(_("工单号"), max_length=20)
     vehicle = models.ForeignKey(
-        "customers.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT,
+        "customers.Vehicle",
+        verbose_name=_("车辆"),
+        on_delete=models.PROTECT,
         related_name="repair_orders",
     )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.PROTECT,
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
         related_name="repair_orders",
     )
     appointment = models.OneToOneField(
-        "appointments.Appointment", verbose_name=_("预约"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="repair_order",
+        "appointments.Appointment",
+        verbose_name=_("预约"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repair_order",
     )
     advisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("服务顾问"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("服务顾问"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     technicians = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("技师"), blank=True, related_name="+"
@@ -60,7 +72,11 @@ class RepairOrder(TimeStampedModel):
     settled_at = models.DateTimeField(_("结算时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("交车时间"), null=True, blank=True, db_index=True)
     comeback_of = models.ForeignKey(
-        "self", verbose_name=_("返修自"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("返修自"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="comebacks",
     )
 
@@ -97,9 +113,7 @@ class RepairOrderLine(models.Model):
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("项目"), max_length=100)
     hours = models.DecimalField(_("工时"), max_digits=6, decimal_places=2, null=True, blank=True)
-    quantity = models.DecimalField(
-        _("数量"), max_digits=8, decimal_places=2, default=Decimal("1")
-    )
+    quantity = models.DecimalField(_("数量"), max_digits=8, decimal_places=2, default=Decimal("1"))
     unit_price = MoneyField(_("单价"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -123,7 +137,8 @@ class RepairOrderLine(models.Model):
     @property
     def amount(self) -> Decimal:
         units = self.hours if self.kind == self.Kind.LABOUR else self.quantity
-        return (units * self.unit_price).quantize(Decimal("0.01"))
+        # Rounded half-up like a cash register (0.25 h × 180.10 = 45.025 → 45.03).
+        return to_money(Decimal(units) * Decimal(self.unit_price))
 
 
 class AddOn(models.Model):
@@ -152,11 +167,17 @@ class AddOn(models.Model):
         _("确认人"), max_length=50, blank=True, help_text=_("电话确认时记录对方姓名")
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,7 +187,9 @@ class AddOn(models.Model):
         verbose_name_plural = _("增项")
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="add_on_price_not_negative")
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="add_on_price_not_negative"
+            )
         ]
 
     def __str__(self):
@@ -195,7 +218,9 @@ class RepairOrderEvent(models.Model):
 
 
 class WorkshopPolicy(models.Model):
-    store = models.OneToOneField("org.Store", on_delete=models.CASCADE, related_name="workshop_policy")
+    store = models.OneToOneField(
+        "org.Store", on_delete=models.CASCADE, related_name="workshop_policy"
+    )
     labour_rate = MoneyField(_("工时单价"), default=Decimal("180.00"))
     comeback_days = models.PositiveSmallIntegerField(_("返修判定天数"), default=30)
 

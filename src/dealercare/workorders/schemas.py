@@ -63,6 +63,19 @@ class AddOnOut(Schema):
         return obj.photo.url if obj.photo else None
 
 
+class PublicAddOnOut(AddOnOut):
+    decision_token: str | None = Field(
+        None,
+        description="While pending: the token for POST /api/v1/public/add-ons/{token}/decision",
+    )
+
+    @staticmethod
+    def resolve_decision_token(obj):
+        from .services import add_on_token
+
+        return add_on_token(obj) if obj.decision == AddOn.Decision.PENDING else None
+
+
 class DecisionIn(Schema):
     decision: AddOn.Decision = Field(..., description="approved or declined")
     decided_by_name: Text = Field("", max_length=50, description="Who approved on the phone")
@@ -134,5 +147,5 @@ class PublicRepairOrderOut(Schema):
     status_label: str
     promised_at: dt.datetime
     totals: TotalsOut
-    add_ons: list[AddOnOut]
+    add_ons: list[PublicAddOnOut]
     timeline: list[EventOut]

@@ -1,12 +1,13 @@
 """Reads of repair orders (always store-scoped) and the workshop KPIs."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from dealercare.core.codes import ServiceType
 from dealercare.core.errors import NotFound
+from dealercare.core.money import CENT, to_money
 from dealercare.core.workdays import WorkCalendar
 
 from .models import RepairOrder
@@ -15,7 +16,11 @@ Status = RepairOrder.Status
 
 
 def repair_order_list(
-    *, actor, store_id: int | None = None, status: str = "", vehicle_id: int | None = None,
+    *,
+    actor,
+    store_id: int | None = None,
+    status: str = "",
+    vehicle_id: int | None = None,
     open_only: bool = False,
 ) -> QuerySet[RepairOrder]:
     orders = (
@@ -56,23 +61,32 @@ def vehicles_per_working_day(
 ) -> Decimal | None:
     """Repair orders delivered in [start, end] ÷ the working days in it (target 20/day)."""
     working_days = calendar.working_days_between(start - dt.timedelta(days=1), end)
-    delivered = orders.filter(
-        status=Status.DELIVERED, delivered_at__date__gte=start, delivered_at__date__lte=end
-    ).count()
     if not working_days:
         return None
-    return (Decimal(delivered) / Decimal(working_days)).quantize(Decimal("0.01"))
+    # Days are the store's days (its calendar's zone), whatever the database session's zone.
+    delivered = orders.filter(
+        status=Status.DELIVERED,
+        delivered_at__gte=dt.datetime.combine(start, dt.time.min, calendar.tz),
+        delivered_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, calendar.tz),
+    ).count()
+    return (Decimal(delivered) / Decimal(working_days)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def revenue_per_repair_order(
     orders: QuerySet[RepairOrder], job_type: str | None = None
 ) -> Decimal | None:
     """Mean settled total of settled or delivered orders (targets 800; insurance 1,800)."""
-    billed = orders.filter(status__in=[Status.SETTLED, Status.DELIVERED], settled_total__isnull=False)
+    billed = orders.filter(
+        status__in=[Status.SETTLED, Status.DELIVERED], settled_total__isnull=False
+    )
     if job_type:
         billed = billed.filter(job_type=job_type)
-    mean = billed.aggregate(mean=Avg("settled_total"))["mean"]
-    return None if mean is None else Decimal(mean).quantize(Decimal("0.01"))
+    # Sum and count, divided here: AVG is a float on SQLite and would round differently from
+    # PostgreSQL's exact numeric at half a cent.
+    sums = billed.aggregate(total=Sum("settled_total"), count=Count("id"))
+    if not sums["count"]:
+        return None
+    return (to_money(sums["total"]) / sums["count"]).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def insurance_revenue_per_repair_order(orders: QuerySet[RepairOrder]) -> Decimal | None:
