@@ -61,3 +61,33 @@ def test_repair_order_flow(api_as, store_a, customer_a, vehicle_a):
     staff.force_login(advisor)
     assert staff.get("/workorders/").status_code == 200
     assert staff.get(f"/workorders/{rid}/").status_code == 200
+
+
+def test_day_plan_opens_reception_from_an_arrived_appointment(store_a, customer_a, vehicle_a):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from dealercare.appointments.models import Appointment, Bay
+    from tests.factories import make_staff
+
+    advisor = make_staff("service_advisor", store_a)
+    bay = Bay.objects.create(store=store_a, name="1号工位")
+    start = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0)
+    appointment = Appointment.objects.create(
+        store=store_a,
+        customer=customer_a,
+        vehicle=vehicle_a,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        channel="phone",
+        status="arrived",
+        bay=bay,
+    )
+    client = Client()
+    client.force_login(advisor)
+    page = client.get(f"/appointments/?date={start.date()}").content.decode()
+    assert f"/workorders/new/?appointment={appointment.pk}" in page
+    form = client.get(f"/workorders/new/?appointment={appointment.pk}").content.decode()
+    assert vehicle_a.plate in form
