@@ -108,6 +108,7 @@ def main():
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         },
         "database": connection.vendor,
         "data_size": {
