@@ -9,9 +9,9 @@ from dealercare.workorders import services as ro
 from tests.factories import make_staff
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_delivery_creates_one_follow_up_and_agent_records_outcome(
-    store_a, customer_a, vehicle_a, agent_a
+    store_a, customer_a, vehicle_a, agent_a, django_capture_on_commit_callbacks
 ):
     advisor = make_staff("service_advisor", store_a)
     order = ro.repair_order_open(
@@ -26,8 +26,9 @@ def test_delivery_creates_one_follow_up_and_agent_records_outcome(
     ro.repair_order_line_add(
         actor=advisor, repair_order=order, kind="labour", name="保养", hours=1, unit_price=180
     )
-    for to in ["dispatched", "in_progress", "qc", "ready", "settled", "delivered"]:
-        ro.repair_order_transition(repair_order=order, to=to, actor=advisor)
+    with django_capture_on_commit_callbacks(execute=True):  # the receiver runs on commit
+        for to in ["dispatched", "in_progress", "qc", "ready", "settled", "delivered"]:
+            ro.repair_order_transition(repair_order=order, to=to, actor=advisor)
     task = FollowUpTask.objects.get(repair_order=order)
     assert task.kind == "after_service" and task.assignee == agent_a
     from dealercare.followups.services import follow_ups_schedule

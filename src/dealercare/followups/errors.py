@@ -21,3 +21,16 @@ class ReasonsRequired(ValidationFailed):
             "Pick at least one reason when the customer is dissatisfied.",
             field="reasons",
         )
+
+
+class OutcomeConflict(Conflict):
+    """Another agent recorded a call on the same task at the same moment; theirs counted."""
+
+    code = "outcome_conflict"
+
+    def __init__(self):
+        super().__init__(
+            "另一位专员刚刚记录了这个回访的结果，请刷新后再看。",
+            "Another agent has just recorded an outcome for this follow-up; reload and check.",
+            field="result",
+        )

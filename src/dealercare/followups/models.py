@@ -121,6 +121,14 @@ class FollowUpTask(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status in {self.Status.PENDING, self.Status.IN_PROGRESS}
 
+    @property
+    def reason_labels(self) -> list[str]:
+        """The dissatisfaction reasons as people read them (the codes stay in `reasons`)."""
+        return [
+            str(DissatisfactionReason(code).label) if code in DissatisfactionReason.values else code
+            for code in self.reasons
+        ]
+
 
 class FollowUpAttempt(models.Model):
     """One call (or visit) and its outcome: the task's history, never edited."""

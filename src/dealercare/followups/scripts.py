@@ -1,6 +1,9 @@
 """Call scripts (话术) per follow-up kind, with extra questions on the store's weakest survey
 items once survey results exist (the surveys issue provides `weakest_items`)."""
 
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import FollowUpTask
@@ -44,12 +47,16 @@ SCRIPTS = {
 
 def script_lines(task: FollowUpTask, *, agent_name: str, weakest_items=()) -> list[str]:
     repair_order = task.repair_order
+    delivered = (
+        timezone.localtime(repair_order.delivered_at, ZoneInfo(task.store.time_zone))
+        if repair_order and repair_order.delivered_at
+        else None
+    )
     values = {
         "store": task.store.name,
         "agent": agent_name,
-        "date": f"{repair_order.delivered_at:%m月%d日}"
-        if repair_order and repair_order.delivered_at
-        else "",
+        # The store's own date (a 07:30 delivery in Beijing is the day before in UTC).
+        "date": f"{delivered.month}月{delivered.day}日" if delivered else "",
         "job": repair_order.get_job_type_display() if repair_order else "",
         "advisor": getattr(
             getattr(getattr(repair_order, "advisor", None), "staff_profile", None),

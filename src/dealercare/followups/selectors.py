@@ -54,7 +54,8 @@ def worklist(
     upcoming_days: int = 7,
 ) -> QuerySet[FollowUpTask]:
     """Open tasks workable now or soon: due today first, then overdue (oldest first), then
-    the rest by due date. The agent's own and unassigned ones."""
+    the rest by due date. The agent's own and unassigned ones. A task whose next call is on a
+    later day (an unreachable customer to try again tomorrow) waits among the upcoming ones."""
     today = today or timezone.localdate()
     tasks = follow_up_list(actor=actor, store_id=store_id, kind=kind).filter(
         status__in=OPEN, next_attempt_on__lte=today + dt.timedelta(days=upcoming_days)
@@ -63,6 +64,7 @@ def worklist(
         tasks = tasks.filter(Q(assignee=actor) | Q(assignee__isnull=True))
     return tasks.annotate(
         bucket=Case(
+            When(next_attempt_on__gt=today, then=Value(2)),
             When(due_date=today, then=Value(0)),
             When(due_date__lt=today, then=Value(1)),
             default=Value(2),

@@ -3,7 +3,6 @@ half-way), recording outcomes with retries for unreachable customers, the monthl
 
 import datetime as dt
 import hashlib
-import random
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -17,12 +16,14 @@ from dealercare.customers.models import Customer, CustomerEvent
 from dealercare.org.calendar import store_calendar
 from dealercare.org.models import Store
 
-from .errors import ReasonsRequired, TaskClosed
+from .errors import OutcomeConflict, ReasonsRequired, TaskClosed
 from .models import DissatisfactionReason, FollowUpAttempt, FollowUpPolicy, FollowUpTask
 
 Kind, Status, Result = FollowUpTask.Kind, FollowUpTask.Status, FollowUpTask.Result
 # How far back the scheduling run looks for deliveries whose task is missing.
 SWEEP_DAYS = 14
+# Rows per INSERT (and per transaction) in the scheduling run.
+BATCH_SIZE = 2000
 
 
 def follow_up_policy(store: Store) -> FollowUpPolicy:
@@ -60,16 +61,18 @@ def _least_busy_agent(store_id: int):
     )
 
 
-def _after_service_task(repair_order, calendar, policy, agent) -> FollowUpTask:
-    delivered_on = timezone.localtime(repair_order.delivered_at, calendar.tz).date()
+def _after_service_task(
+    *, repair_order_id, store_id, customer_id, vehicle_id, delivered_at, calendar, policy, agent
+) -> FollowUpTask:
+    delivered_on = timezone.localtime(delivered_at, calendar.tz).date()
     window_start, due, estimated = follow_up_window(calendar, delivered_on, policy.due_working_days)
     return FollowUpTask(
-        store_id=repair_order.store_id,
+        store_id=store_id,
         kind=Kind.AFTER_SERVICE,
-        source_key=f"after_service:repair_order:{repair_order.pk}",
-        customer_id=repair_order.customer_id,
-        vehicle_id=repair_order.vehicle_id,
-        repair_order_id=repair_order.pk,
+        source_key=f"after_service:repair_order:{repair_order_id}",
+        customer_id=customer_id,
+        vehicle_id=vehicle_id,
+        repair_order_id=repair_order_id,
         assignee=agent,
         window_start=window_start,
         due_date=due,
@@ -87,10 +90,14 @@ def follow_up_schedule_after_service(*, repair_order) -> tuple[FollowUpTask, boo
         return existing, False
     store = repair_order.store
     task = _after_service_task(
-        repair_order,
-        store_calendar(store),
-        follow_up_policy(store),
-        _least_busy_agent(store.pk),
+        repair_order_id=repair_order.pk,
+        store_id=repair_order.store_id,
+        customer_id=repair_order.customer_id,
+        vehicle_id=repair_order.vehicle_id,
+        delivered_at=repair_order.delivered_at,
+        calendar=store_calendar(store),
+        policy=follow_up_policy(store),
+        agent=_least_busy_agent(store.pk),
     )
     try:
         with transaction.atomic():
@@ -106,29 +113,44 @@ def follow_ups_schedule(*, now: dt.datetime | None = None) -> int:
     from dealercare.workorders.models import RepairOrder
 
     now = now or timezone.now()
-    missing = (
+    # The missing ones as plain values, read in full before the first insert: a few thousand
+    # rows at most, and no cursor left open on SQLite while this connection writes.
+    missing = list(
         RepairOrder.objects.filter(
             status=RepairOrder.Status.DELIVERED,
             delivered_at__gte=now - dt.timedelta(days=SWEEP_DAYS),
             delivered_at__lte=now,
         )
         .exclude(follow_ups__kind=Kind.AFTER_SERVICE)
-        .select_related("store")
-        .order_by("store_id", "delivered_at")
+        # A total order: two runs racing on PostgreSQL insert the same keys in the same order,
+        # so neither waits for a key the other holds while holding one it wants (a deadlock).
+        .order_by("store_id", "delivered_at", "pk")
+        .values_list("pk", "store_id", "customer_id", "vehicle_id", "delivered_at")
     )
+    stores = Store.objects.in_bulk({row[1] for row in missing})
+    by_store = {
+        pk: (store_calendar(store), follow_up_policy(store)) for pk, store in stores.items()
+    }
     created = 0
-    by_store: dict[int, tuple] = {}
-    batch = []
-    for repair_order in missing.iterator(chunk_size=2000):
-        if repair_order.store_id not in by_store:
-            store = repair_order.store
-            by_store[store.pk] = (store_calendar(store), follow_up_policy(store))
-        calendar, policy = by_store[repair_order.store_id]
-        batch.append(_after_service_task(repair_order, calendar, policy, agent=None))
-        if len(batch) >= 2000:
-            created += _insert(batch)
-            batch = []
-    created += _insert(batch)
+    for offset in range(0, len(missing), BATCH_SIZE):
+        batch = []
+        for pk, store_id, customer_id, vehicle_id, delivered_at in missing[
+            offset : offset + BATCH_SIZE
+        ]:
+            calendar, policy = by_store[store_id]
+            batch.append(
+                _after_service_task(
+                    repair_order_id=pk,
+                    store_id=store_id,
+                    customer_id=customer_id,
+                    vehicle_id=vehicle_id,
+                    delivered_at=delivered_at,
+                    calendar=calendar,
+                    policy=policy,
+                    agent=None,  # unassigned: every agent of the store sees it on the worklist
+                )
+            )
+        created += _insert(batch)
     return created
 
 
@@ -136,10 +158,14 @@ def _insert(tasks: list[FollowUpTask]) -> int:
     if not tasks:
         return 0
     keys = [task.source_key for task in tasks]
-    before = FollowUpTask.objects.filter(source_key__in=keys).count()
-    # Unassigned: the store's agents all see them on their worklist.
-    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
-    return FollowUpTask.objects.filter(source_key__in=keys).count() - before
+    existing = FollowUpTask.objects.filter(source_key__in=keys)
+    # One transaction per batch: a run that dies leaves whole batches, which the next run
+    # completes. (The count is exact on SQLite; on PostgreSQL a run racing this one may make
+    # it count rows the other inserted — the rows themselves are never doubled.)
+    with transaction.atomic():
+        before = existing.count()
+        FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=BATCH_SIZE)
+        return existing.count() - before
 
 
 @transaction.atomic
@@ -156,6 +182,7 @@ def follow_up_record_outcome(
     then closed as unreachable. Dissatisfied: flagged for a complaint."""
     at = at or timezone.now()
     reasons = list(dict.fromkeys(reasons or ()))
+    comment = (comment or "").strip()
     if result not in Result.values:
         raise ValidationFailed(
             "结果必须是满意、不满意或未接通。",
@@ -166,6 +193,11 @@ def follow_up_record_outcome(
         raise ValidationFailed("未知的不满意原因。", "Unknown reason.", field="reasons")
     if result == Result.DISSATISFIED and not reasons:
         raise ReasonsRequired()
+    if result != Result.DISSATISFIED:
+        # Boxes ticked before the agent settled on another result are not reasons.
+        reasons = []
+    if not task.is_open:
+        raise TaskClosed(task.get_status_display())
     store = task.store
     policy = follow_up_policy(store)
     attempts = task.attempts + 1
@@ -177,14 +209,16 @@ def follow_up_record_outcome(
             next_attempt_on=calendar.next_working_day(timezone.localtime(at, calendar.tz).date()),
         )
     elif result == Result.UNREACHABLE:
-        changes.update(status=Status.CLOSED_UNREACHABLE, result=Result.UNREACHABLE, done_at=at)
+        changes.update(
+            status=Status.CLOSED_UNREACHABLE, result=Result.UNREACHABLE, done_at=at, comment=comment
+        )
     else:
         changes.update(
             status=Status.DONE,
             result=result,
             done_at=at,
             reasons=reasons,
-            comment=comment.strip(),
+            comment=comment,
             needs_complaint=result == Result.DISSATISFIED,
         )
     # Conditional on the attempt count we read: two agents saving at once cannot both count.
@@ -193,10 +227,13 @@ def follow_up_record_outcome(
     ).update(**changes)
     if not updated:
         task.refresh_from_db()
-        raise TaskClosed(task.get_status_display())
+        if not task.is_open:
+            raise TaskClosed(task.get_status_display())
+        raise OutcomeConflict()
     FollowUpAttempt.objects.create(
-        task=task, at=at, actor=actor, result=result, reasons=reasons, comment=comment.strip()
+        task=task, at=at, actor=actor, result=result, reasons=reasons, comment=comment
     )
+    previous_status = task.status
     task.refresh_from_db()
     label = Result(result).label
     CustomerEvent.objects.create(
@@ -205,30 +242,48 @@ def follow_up_record_outcome(
         kind=CustomerEvent.Kind.FOLLOW_UP,
         at=at,
         actor=actor,
-        summary=f"{task.get_kind_display()}：{label} {comment.strip()}"[:200],
+        summary=f"{task.get_kind_display()}：{label} {comment}".strip()[:200],
         data={"follow_up_id": task.pk, "result": result, "reasons": reasons},
     )
     audit_log_write(
         actor=actor,
         action=AuditLog.Action.UPDATE,
         obj=task,
-        changes={"result": [None, result], "attempts": [attempts - 1, attempts]},
+        changes={
+            "status": [previous_status, task.status],
+            "result": [None, result],
+            "attempts": [attempts - 1, attempts],
+        },
     )
     return task
 
 
+def _home_visit_rank(seed: str, customer_id: int) -> str:
+    return hashlib.sha256(f"{seed}:{customer_id}".encode()).hexdigest()
+
+
 def home_visits_schedule(*, store: Store, month: dt.date) -> int:
     """The monthly home-visit list (上门访问名单): a reproducible random share of the store's
-    customers; running it again for the same month adds nobody."""
+    customers. Each customer's place in the month's draw is a hash of (store, month, customer),
+    so a second run (or one completing a run that died half-way) adds nobody, and customers
+    registered meanwhile only top the list up to the share."""
     policy = follow_up_policy(store)
-    customer_ids = list(
-        Customer.objects.filter(store=store).order_by("pk").values_list("pk", flat=True)
-    )
-    count = round(len(customer_ids) * float(policy.home_visit_share))
-    seed = int(hashlib.sha256(f"{store.code}:{month:%Y-%m}".encode()).hexdigest()[:12], 16)
-    chosen = random.Random(seed).sample(customer_ids, min(count, len(customer_ids)))
-    calendar = store_calendar(store)
     first = month.replace(day=1)
+    customer_ids = list(Customer.objects.filter(store=store).values_list("pk", flat=True))
+    target = round(len(customer_ids) * float(policy.home_visit_share))
+    month_tasks = FollowUpTask.objects.filter(
+        store=store, kind=Kind.HOME_VISIT, source_key__startswith=f"home_visit:{first:%Y-%m}:"
+    )
+    already = set(month_tasks.values_list("customer_id", flat=True))
+    wanted = target - len(already)
+    if wanted <= 0:
+        return 0
+    seed = f"{store.code}:{first:%Y-%m}"
+    chosen = sorted(
+        (pk for pk in customer_ids if pk not in already),
+        key=lambda pk: _home_visit_rank(seed, pk),
+    )[:wanted]
+    calendar = store_calendar(store)
     window_start = first if calendar.is_working_day(first) else calendar.next_working_day(first)
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     due = next_month - dt.timedelta(days=1)
@@ -241,10 +296,10 @@ def home_visits_schedule(*, store: Store, month: dt.date) -> int:
             window_start=window_start,
             due_date=due,
             next_attempt_on=window_start,
-            calendar_estimated=calendar.is_estimated(due),
+            calendar_estimated=calendar.is_estimated_between(first, due),
         )
         for pk in chosen
     ]
-    before = FollowUpTask.objects.filter(store=store, kind=Kind.HOME_VISIT).count()
+    before = month_tasks.count()
     FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
-    return FollowUpTask.objects.filter(store=store, kind=Kind.HOME_VISIT).count() - before
+    return month_tasks.count() - before
