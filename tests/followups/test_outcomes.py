@@ -291,3 +291,38 @@ def test_task_page_records_an_outcome(task, agent_a):
         True,
     )
     assert task.reason_labels == ["服务态度", "配件问题"]
+
+
+def test_dissatisfied_outcome_creates_a_linked_complaint(
+    api_as, store_a, customer_a, vehicle_a, agent_a
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dealercare.complaints.models import Complaint
+    from dealercare.followups.models import FollowUpTask
+
+    today = timezone.localdate()
+    task = FollowUpTask.objects.create(
+        store=store_a,
+        kind="after_service",
+        source_key="test:complaint-link",
+        customer=customer_a,
+        vehicle=vehicle_a,
+        window_start=today,
+        due_date=today + dt.timedelta(days=3),
+        next_attempt_on=today,
+        assignee=agent_a,
+    )
+    response = api_as(agent_a).post(
+        f"/api/v1/follow-ups/{task.pk}/outcome",
+        {"result": "dissatisfied", "reasons": ["price_transparency"], "comment": "结算多收钱"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    complaint = Complaint.objects.get(follow_up=task)
+    assert response.json()["complaint_id"] == complaint.pk
+    assert complaint.source == "follow_up"
+    assert complaint.category == "price_transparency"
+    assert "结算多收钱" in complaint.description

@@ -32,6 +32,11 @@ class FollowUpOut(Schema):
     complaint_id: int | None = None
 
     @staticmethod
+    def resolve_complaint_id(obj):
+        complaint = obj.complaints.order_by("pk").first()
+        return complaint.pk if complaint else None
+
+    @staticmethod
     def resolve_customer_name(obj):
         return obj.customer.name
 

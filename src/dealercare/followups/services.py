@@ -255,7 +255,30 @@ def follow_up_record_outcome(
             "attempts": [attempts - 1, attempts],
         },
     )
+    if result == Result.DISSATISFIED:
+        _complaint_from(task, actor=actor, reasons=reasons, comment=comment, at=at)
     return task
+
+
+def _complaint_from(task: FollowUpTask, *, actor, reasons, comment, at) -> None:
+    """A dissatisfied customer becomes a complaint linked to the follow-up (source follow_up);
+    the reason codes are the complaint categories."""
+    from dealercare.complaints.models import Complaint
+    from dealercare.complaints.services import complaint_register
+
+    labels = "、".join(str(DissatisfactionReason(reason).label) for reason in reasons)
+    complaint_register(
+        actor=actor,
+        store=task.store,
+        customer=task.customer,
+        vehicle=task.vehicle,
+        repair_order=task.repair_order,
+        follow_up=task,
+        source=Complaint.Source.FOLLOW_UP,
+        category=reasons[0],
+        description=f"{task.get_kind_display()}不满意：{labels}。{comment}",
+        at=at,
+    )
 
 
 def _home_visit_rank(seed: str, customer_id: int) -> str:
