@@ -2,13 +2,19 @@
 the pages from Chinese (the default, whatever the browser asks for) to English."""
 
 import ast
+import datetime as dt
 import gettext
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
+
+from dealercare.complaints import services as complaint_services
+from dealercare.workorders import services as workorder_services
+
+from .factories import make_staff
 
 LC_MESSAGES = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
 PO_FILE = LC_MESSAGES / "django.po"
@@ -220,3 +226,144 @@ def test_language_switch_sets_the_cookie(client, agent_a):
     assert "<h1>Customers</h1>" in client.get("/customers/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/customers/"})
     assert "<h1>客户档案</h1>" in client.get("/customers/").content.decode()
+
+
+# --- Pages of the later apps (appointments, workshop, follow-ups, complaints) ---------------------
+
+# The top-bar links in Chinese; none may show on an English page.
+CHINESE_NAV = ["客户", "预约", "车间", "回访", "投诉", "消息中心", "退出"]
+
+
+@pytest.fixture
+def advisor_a(store_a):
+    return make_staff("service_advisor", store_a)
+
+
+@pytest.fixture
+def cs_manager_a(store_a):
+    return make_staff("cs_manager", store_a)
+
+
+def _english_page(client, user, url: str) -> str:
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    return html
+
+
+@pytest.fixture
+def repair_order_a(advisor_a, vehicle_a):
+    return workorder_services.repair_order_open(
+        actor=advisor_a,
+        store=vehicle_a.store,
+        vehicle=vehicle_a,
+        mileage_km=12_000,
+        description="常规保养",
+        job_type="maintenance",
+        promised_at=timezone.now() + dt.timedelta(hours=4),
+    )
+
+
+@pytest.fixture
+def complaint_a(agent_a, customer_a, vehicle_a):
+    return complaint_services.complaint_register(
+        actor=agent_a,
+        store=customer_a.store,
+        customer=customer_a,
+        vehicle=vehicle_a,
+        source="phone",
+        category="waiting_time",
+        description="等了三个小时",
+    )
+
+
+def _nav_in_english(html: str, *labels: str) -> None:
+    for label in labels:
+        assert f">{label}</a>" in html, label
+    for label in CHINESE_NAV:
+        assert f">{label}</a>" not in html, label
+    assert "Log out" in html
+
+
+def test_appointments_in_english(client, advisor_a):
+    html = _english_page(client, advisor_a, "/appointments/")
+    _nav_in_english(html, "Customers", "Appointment", "Workshop", "Complaint", "Message center")
+    for text in ["Appointment schedule", "New appointment", "Delivery appointment"]:
+        assert text in html
+    assert _chinese_left(html, advisor_a.staff_profile.store.name) == set()
+
+
+def test_workshop_board_and_repair_order_in_english(client, advisor_a, repair_order_a):
+    html = _english_page(client, advisor_a, "/workorders/")
+    _nav_in_english(html, "Appointment", "Workshop")
+    for text in ["Workshop board", "open RO", "Waiting for parts", "QC"]:
+        assert text in html
+    for label in ["车间看板", "接车开单", "待料", "质检", "交车"]:
+        assert label not in html
+    vehicle = repair_order_a.vehicle
+    data = (repair_order_a.customer.name, repair_order_a.store.name, vehicle.plate, vehicle.model)
+    assert _chinese_left(html, *data) == set()
+
+    html = _english_page(client, advisor_a, f"/workorders/{repair_order_a.id}/")
+    for text in ["Labor and parts", "Add-on", "Send to customer for approval", "Charges"]:
+        assert text in html
+    assert "Promised delivery" in html
+    assert "增项" not in html
+    leftover = _chinese_left(html, *data, vehicle.brand, repair_order_a.description)
+    assert leftover == set()
+
+
+def test_follow_up_worklist_in_english(client, agent_a, cs_manager_a):
+    html = _english_page(client, agent_a, "/follow-ups/")
+    _nav_in_english(html, "Appointment", "Workshop", "Follow-up", "Complaint")
+    for text in ["Follow-up worklist", "Completed today", "Post-service follow-up"]:
+        assert text in html
+    assert "No follow-ups to do." in html
+    for label in ["回访工作台", "今日完成", "维修保养回访"]:
+        assert label not in html
+    assert _chinese_left(html, agent_a.staff_profile.store.name) == set()
+
+    html = _english_page(client, cs_manager_a, "/follow-ups/summary/")
+    assert "Daily follow-up report" in html
+    assert "Dissatisfied customers" in html
+    assert _chinese_left(html, cs_manager_a.staff_profile.store.name) == set()
+
+
+def test_complaints_in_english(client, cs_manager_a, complaint_a):
+    html = _english_page(client, cs_manager_a, "/complaints/")
+    _nav_in_english(html, "Follow-up", "Complaint")
+    assert '<h1 class="page-title">Complaints' in html
+    for text in ["1 complaint<", "Log complaint", "Weekly report", "Waiting time", "Normal"]:
+        assert text in html
+    for label in ["投诉管理", "登记投诉", "周报", "等待时间", "普通"]:
+        assert label not in html
+    data = (complaint_a.customer.name, complaint_a.store.name, complaint_a.vehicle.plate)
+    assert _chinese_left(html, *data, complaint_a.description) == set()
+
+    # The detail page still shows Chinese data (the registration note of the timeline) and
+    # Chinese date formats ("n月j日") written in the template, so only the labels are checked.
+    html = _english_page(client, cs_manager_a, f"/complaints/{complaint_a.id}/")
+    for text in ["First response", "Dispatch", "Deadlines", "Close"]:
+        assert text in html
+    assert "Customer contacted (first response)" in html
+    for label in ["首次响应", "派单", "结案", "时限"]:
+        assert label not in html
+
+
+def test_customer_repair_progress_page_in_english(client, advisor_a, repair_order_a):
+    """The customer's phone page (/c/ro/…) follows the language cookie too."""
+    staff_html = _english_page(client, advisor_a, f"/workorders/{repair_order_a.id}/")
+    link = re.search(r'href="([^"]+)"[^>]*id="progress-link"', staff_html).group(1)
+    client.logout()  # also drops the cookies: the customer's phone sets its own
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(link)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    for text in ["Repair progress", "Promised delivery", "RO number", "Charges (so far)"]:
+        assert text in html
+    for label in ["维修进度", "预计交车", "工单号", "致电门店"]:
+        assert label not in html

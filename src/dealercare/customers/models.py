@@ -53,8 +53,12 @@ class Customer(TimeStampedModel):
     )
     last_visit_at = models.DateField(_("最近到店"), null=True, blank=True)
     service_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("专属服务经理"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专属服务经理"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text=_("90 天内投诉 2 次及以上的客户自动指派"),
     )
     notes = models.TextField(_("备注"), blank=True)
@@ -89,7 +93,10 @@ class Vehicle(TimeStampedModel):
         Customer, verbose_name=_("车主"), on_delete=models.PROTECT, related_name="vehicles"
     )
     vin = models.CharField(
-        _("车架号（VIN）"), max_length=17, blank=True, validators=[validate_vin],
+        _("车架号（VIN）"),
+        max_length=17,
+        blank=True,
+        validators=[validate_vin],
         help_text=_("线上预约的车辆可暂缺，到店接车时补录"),
     )
     plate = models.CharField(_("车牌号"), max_length=8, validators=[validate_plate])
@@ -107,7 +114,8 @@ class Vehicle(TimeStampedModel):
         ordering = ["plate"]
         constraints = [
             models.UniqueConstraint(
-                fields=["store", "vin"], condition=~models.Q(vin=""),
+                fields=["store", "vin"],
+                condition=~models.Q(vin=""),
                 name="vehicle_vin_unique_per_store",
             ),
             models.UniqueConstraint(
