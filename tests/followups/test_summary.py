@@ -200,3 +200,45 @@ def test_periodic_tasks_run_the_services(store_a, store_b, customer_a, vehicle_a
         periodic.schedule_home_visits()
         periodic.schedule_home_visits()
     assert len(chosen(store_a)) == 2  # 2% of 101
+
+
+def test_summary_counts_reminders_sent_and_the_bookings_they_brought(
+    store_a, customer_a, vehicle_a, agent_a
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dealercare.appointments.models import Appointment
+    from dealercare.followups.selectors import daily_summary
+    from dealercare.reminders.models import Reminder
+
+    now = timezone.now()
+    today = timezone.localdate()
+    start = now + dt.timedelta(days=3)
+    booking = Appointment.objects.create(
+        store=store_a,
+        customer=customer_a,
+        vehicle=vehicle_a,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        channel="phone",
+        status="confirmed",
+    )
+    for stage in ("first", "second"):
+        Reminder.objects.create(
+            store=store_a,
+            vehicle=vehicle_a,
+            customer=customer_a,
+            kind="maintenance",
+            stage=stage,
+            due_date=today,
+            send_on=today,
+            status="sent",
+            sent_at=now,
+            source_key=f"test:{stage}",
+            booked_appointment=booking,
+        )
+    summary = daily_summary(actor=agent_a, store_id=store_a.pk, day=today)
+    assert summary.reminders_sent == 2
+    assert summary.reminder_bookings == 1

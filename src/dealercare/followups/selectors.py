@@ -89,6 +89,8 @@ class DailySummary:
     contacted: int
     dissatisfied: list
     overdue_open: int
+    reminders_sent: int = 0
+    reminder_bookings: int = 0
 
     @property
     def contact_rate(self):
@@ -101,7 +103,8 @@ class DailySummary:
 
 def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) -> DailySummary:
     """What the CS manager reads at the end of a day: tasks finished, on time, contact rate
-    (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue."""
+    (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue, the
+    reminders sent and the bookings they brought."""
     day = day or timezone.localdate()
     tasks = follow_up_list(actor=actor, store_id=store_id)
     finished = tasks.filter(done_at__date=day, status__in=[Status.DONE, Status.CLOSED_UNREACHABLE])
@@ -119,4 +122,23 @@ def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) ->
         .count(),
         dissatisfied=list(finished.filter(result=Result.DISSATISFIED)),
         overdue_open=tasks.filter(status__in=OPEN, due_date__lt=day).count(),
+        **_reminder_figures(actor=actor, store_id=store_id, day=day),
     )
+
+
+def _reminder_figures(*, actor, store_id: int | None, day: dt.date) -> dict[str, int]:
+    """Reminders sent (message or call task) that day, and the distinct bookings that the
+    reminders of the last 30 days brought (a booking credited to both stages counts once)."""
+    from dealercare.reminders.models import Reminder
+
+    reminders = Reminder.objects.visible_to(actor).in_store(store_id)
+    since = day - dt.timedelta(days=30)
+    return {
+        "reminders_sent": reminders.filter(sent_at__date=day).count(),
+        "reminder_bookings": reminders.filter(
+            sent_at__date__gt=since, sent_at__date__lte=day, booked_appointment__isnull=False
+        )
+        .values("booked_appointment")
+        .distinct()
+        .count(),
+    }
