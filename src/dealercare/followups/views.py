@@ -17,6 +17,24 @@ from .forms import OutcomeForm
 from .models import FollowUpTask
 from .scripts import script_lines
 
+WORKLIST_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "due_date",
+    "next_attempt_on",
+    "attempts",
+    "calendar_estimated",
+    "customer__name",
+    "customer__mobile",
+    "vehicle__plate",
+    "vehicle__brand",
+    "vehicle__model",
+    "repair_order__number",
+    "repair_order__job_type",
+    "repair_order__advisor__staff_profile__display_name",
+]
+
 
 @login_required
 @permission_required("followups.view_followuptask", raise_exception=True)
@@ -25,10 +43,14 @@ def worklist(request):
     if kind not in FollowUpTask.Kind.values:
         kind = ""
     today = timezone.localdate()
+    # Only the columns the rows show: an agent's list is read all day long.
     tasks = list(
         selectors.worklist(
             actor=request.user, store_id=current_store_id(request), kind=kind, today=today
-        )[:200]
+        )
+        .select_related(None)
+        .select_related("customer", "vehicle", "repair_order__advisor__staff_profile")
+        .only(*WORKLIST_COLUMNS)[:200]
     )
     context = {
         "tasks": tasks,
