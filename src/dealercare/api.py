@@ -11,6 +11,8 @@ from dealercare.customers.api import router as customers_router
 from dealercare.followups.api import router as followups_router
 from dealercare.org.api import router as org_router
 from dealercare.reminders.api import router as reminders_router
+from dealercare.surveys.api import public_router as surveys_public_router
+from dealercare.surveys.api import router as surveys_router
 from dealercare.workorders.api import public_router as workorders_public_router
 from dealercare.workorders.api import router as workorders_router
 
@@ -39,3 +41,5 @@ api.add_router("/public", workorders_public_router)
 api.add_router("", followups_router)
 api.add_router("", reminders_router)
 api.add_router("", complaints_router)
+api.add_router("", surveys_router)
+api.add_router("/public", surveys_public_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dealercare.followups",
     "dealercare.reminders",
     "dealercare.complaints",
+    "dealercare.surveys",
     "dealercare.demo",
 ]
 

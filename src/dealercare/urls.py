@@ -23,6 +23,8 @@ urlpatterns = [
     path("follow-ups/", include("dealercare.followups.urls")),
     path("complaints/", include("dealercare.complaints.urls")),
     path("c/", include("dealercare.complaints.public_urls")),
+    path("surveys/", include("dealercare.surveys.urls")),
+    path("c/", include("dealercare.surveys.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

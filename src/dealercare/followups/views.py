@@ -100,7 +100,9 @@ def task_detail(request, task_id: int):
         "task": task,
         "form": form,
         "script": script_lines(
-            task, agent_name=profile.display_name if profile else request.user.get_username()
+            task,
+            agent_name=profile.display_name if profile else request.user.get_username(),
+            weakest_items=_weakest_items(task),
         ),
         "timeline": customer_timeline(task.customer, limit=20),
         "attempts": task.attempt_log.select_related("actor__staff_profile"),
@@ -108,6 +110,14 @@ def task_detail(request, task_id: int):
         "overdue": task.is_open and task.due_date < timezone.localdate(),
     }
     return render(request, "followups/task_detail.html", context)
+
+
+def _weakest_items(task) -> list[str]:
+    """The store's lowest-scoring survey items last month: extra questions in the script."""
+    from dealercare.surveys.selectors import previous_month, weakest_items
+
+    last_month = previous_month(timezone.localdate().replace(day=1))
+    return weakest_items(store_id=task.store_id, month=last_month)
 
 
 @login_required

@@ -36,6 +36,13 @@ _VIEW_FOLLOW_UPS = ["followups.view_followuptask"]
 _FOLLOW_UP = [*_VIEW_FOLLOW_UPS, "followups.change_followuptask"]
 _VIEW_COMPLAINTS = ["complaints.view_complaint"]
 _COMPLAINTS = [*_VIEW_COMPLAINTS, "complaints.add_complaint", "complaints.change_complaint"]
+_VIEW_SURVEYS = ["surveys.view_response"]
+_SURVEYS = [
+    *_VIEW_SURVEYS,
+    "surveys.add_invitation",
+    "surveys.add_response",
+    "surveys.add_thirdpartyrating",
+]
 _CONFIGURATION = [
     f"{app}.{verb}_{model}"
     for app, model in [
@@ -52,12 +59,14 @@ _CONFIGURATION = [
         ("workorders", "workshoppolicy"),
         ("followups", "followuppolicy"),
         ("complaints", "slapolicy"),
+        ("surveys", "questionnaire"),
     ]
     for verb in ("view", "add", "change")
 ] + ["core.view_auditlog"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CS_AGENT: [
+        *_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
@@ -68,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_FOLLOW_UP,
     ],
     Role.SERVICE_ADVISOR: [
+        *_VIEW_SURVEYS,
         *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
@@ -78,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.TECHNICIAN: [*_READ_CUSTOMERS, *_VIEW_APPOINTMENTS, *_WORKSHOP],
     Role.CS_MANAGER: [
+        *_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
@@ -88,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_FOLLOW_UP,
     ],
     Role.AFTERSALES_MANAGER: [
+        *_VIEW_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,
@@ -98,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SALES_CONSULTANT: [*_READ_CUSTOMERS, *_WRITE_CUSTOMERS, *_REVEAL, *_BOOK],
     Role.STORE_MANAGER: [
+        *_VIEW_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_REVEAL,
@@ -107,6 +120,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_FOLLOW_UPS,
     ],
     Role.HQ_QUALITY: [
+        *_SURVEYS,
         *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_OUTBOX,
@@ -115,6 +129,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_FOLLOW_UPS,
     ],
     Role.ADMIN: [
+        *_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,

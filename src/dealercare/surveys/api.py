@@ -1,0 +1,136 @@
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+
+from dealercare.core.api import Id, errors
+from dealercare.core.errors import PermissionDenied, ValidationFailed
+from dealercare.customers.selectors import customer_get
+from dealercare.org.auth import staff_auth
+from dealercare.org.selectors import store_get
+
+from . import selectors, services
+from .models import Questionnaire
+from .schemas import (
+    InvitationIn,
+    InvitationOut,
+    QuestionnaireIn,
+    QuestionnaireOut,
+    ResponseIn,
+    ResponseOut,
+    ResultsOut,
+)
+
+router = Router(tags=["surveys"], auth=staff_auth)
+public_router = Router(tags=["public"], auth=None)
+
+
+def _require(actor, permission="surveys.view_response"):
+    if not actor.has_perm(permission):
+        raise PermissionDenied()
+
+
+@router.get("/questionnaires", response={200: list[QuestionnaireOut], **errors(401, 403)})
+def questionnaire_list(request):
+    _require(request.auth)
+    return list(Questionnaire.objects.prefetch_related("items").order_by("code", "-version"))
+
+
+@router.post("/questionnaires", response={201: QuestionnaireOut, **errors()})
+def questionnaire_create(request, payload: QuestionnaireIn):
+    """A new questionnaire (or a new version of an existing code: old answers keep theirs)."""
+    _require(request.auth, "surveys.add_questionnaire")
+    store = store_get(actor=request.auth, store_id=payload.store_id) if payload.store_id else None
+    questionnaire = services.questionnaire_create(
+        actor=request.auth,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        store=store,
+        items=[item.dict() for item in payload.items],
+    )
+    if payload.activate:
+        services.questionnaire_activate(questionnaire=questionnaire, actor=request.auth)
+    return Status(201, questionnaire)
+
+
+@router.post("/survey-invitations", response={201: InvitationOut, **errors()})
+def invitation_create(request, payload: InvitationIn):
+    """Invite a customer (for a repair order, or directly) on a channel."""
+    _require(request.auth, "surveys.add_invitation")
+    store = store_get(actor=request.auth, store_id=payload.store_id)
+    repair_order = None
+    if payload.repair_order_id:
+        from dealercare.workorders.selectors import repair_order_get
+
+        repair_order = repair_order_get(actor=request.auth, repair_order_id=payload.repair_order_id)
+        customer = repair_order.customer
+    elif payload.customer_id:
+        customer = customer_get(actor=request.auth, customer_id=payload.customer_id)
+    else:
+        raise ValidationFailed(
+            "请指定客户或维修工单。",
+            "customer_id or repair_order_id is required.",
+            field="customer_id",
+        )
+    if customer.store_id != store.pk:
+        raise ValidationFailed(
+            "客户不属于该门店。", "The customer is not in this store.", field="customer_id"
+        )
+    questionnaire = (
+        get_object_or_404(Questionnaire, pk=payload.questionnaire_id)
+        if payload.questionnaire_id
+        else None
+    )
+    invitation = services.invitation_create(
+        store=store,
+        customer=customer,
+        channel=payload.channel,
+        questionnaire=questionnaire,
+        repair_order=repair_order,
+    )
+    return Status(
+        201,
+        {
+            "id": invitation.pk,
+            "store_id": invitation.store_id,
+            "customer_id": invitation.customer_id,
+            "repair_order_id": invitation.repair_order_id,
+            "questionnaire_id": invitation.questionnaire_id,
+            "channel": invitation.channel,
+            "send_after": invitation.send_after,
+            "expires_at": invitation.expires_at,
+            "link": services.invitation_link(invitation),
+        },
+    )
+
+
+class ResultsQuery(Schema):
+    store_id: Id | None = None
+    month: dt.date
+    group_by: str = "item"
+
+
+@router.get("/survey-results", response={200: ResultsOut, **errors(401, 403, 422)})
+def survey_results(request, query: Query[ResultsQuery]):
+    """CSI, NPS and response rate of a month, with rows per item, dimension or advisor."""
+    _require(request.auth)
+    if query.group_by not in {"item", "dimension", "advisor"}:
+        raise ValidationFailed(
+            "group_by 应为 item、dimension 或 advisor。",
+            "group_by must be item, dimension or advisor.",
+            field="group_by",
+        )
+    return selectors.survey_results(
+        actor=request.auth, store_id=query.store_id, month=query.month, group_by=query.group_by
+    )
+
+
+@public_router.post(
+    "/surveys/{token}/responses", response={201: ResponseOut, **errors(404, 409, 410, 422)}
+)
+def response_submit(request, token: str, payload: ResponseIn):
+    """The customer's answers from the one-time link (a second submission: 409)."""
+    invitation = services.invitation_from_token(token)
+    response = services.response_submit(invitation=invitation, answers=payload.answers)
+    return Status(201, response)

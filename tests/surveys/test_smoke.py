@@ -1,0 +1,91 @@
+import datetime as dt
+
+from django.test import Client
+from django.utils import timezone
+
+from dealercare.complaints.models import Complaint
+from dealercare.notifications.models import Message
+from dealercare.surveys.models import Questionnaire, Response
+from dealercare.surveys.services import (
+    invitation_create,
+    invitation_link_path,
+    invitations_send_due,
+)
+from tests.factories import make_staff
+
+
+def test_survey_flow(store_a, customer_a, agent_a):
+    manager = make_staff("cs_manager", store_a)
+    questionnaire = Questionnaire.objects.get(code="csi-service")
+    invitation = invitation_create(
+        store=store_a,
+        customer=customer_a,
+        channel="sms_link",
+        send_after=timezone.now() - dt.timedelta(minutes=1),
+    )
+    assert invitations_send_due() == 1
+    assert Message.objects.filter(template="survey_invitation").count() == 1
+    path = invitation_link_path(invitation)
+    public = Client()
+    assert public.get(path).status_code == 200
+    items = list(questionnaire.items.all())
+    data = {
+        f"item_{i.pk}": (
+            "9" if i.item_type == "recommend" else "5" if i.item_type == "scale5" else "很好"
+        )
+        for i in items
+    }
+    data[f"item_{items[2].pk}"] = "2"
+    response = public.post(path, data)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    saved = Response.objects.get(invitation=invitation)
+    assert saved.below_threshold
+    assert Complaint.objects.filter(source="survey").count() == 1
+    assert public.post(path, data).status_code == 409
+    staff = Client()
+    staff.force_login(manager)
+    month = timezone.localdate().strftime("%Y-%m")
+    page = staff.get(f"/surveys/?month={month}")
+    assert page.status_code == 200
+    assert staff.get(f"/surveys/export/?month={month}").status_code == 200
+    api = staff.get(
+        f"/api/v1/survey-results?month={timezone.localdate().replace(day=1)}&store_id={store_a.pk}&group_by=dimension"
+    )
+    assert api.status_code == 200, api.content
+    assert api.json()["responses"] == 1
+
+
+def test_follow_up_script_asks_about_last_months_weakest_items(store_a, customer_a, agent_a):
+    from dealercare.followups.models import FollowUpTask
+    from dealercare.surveys.selectors import previous_month
+    from dealercare.surveys.services import response_submit
+
+    questionnaire = Questionnaire.objects.get(code="csi-service")
+    items = list(questionnaire.items.all())
+    last_month = previous_month(timezone.localdate().replace(day=1))
+    at = timezone.make_aware(dt.datetime.combine(last_month + dt.timedelta(days=3), dt.time(10)))
+    for n in range(3):
+        invitation = invitation_create(
+            store=store_a, customer=customer_a, channel="phone", source_key=f"phone:test:{n}"
+        )
+        answers = {
+            str(i.pk): (9 if i.item_type == "recommend" else 5 if i.item_type == "scale5" else "好")
+            for i in items
+        }
+        answers[str(items[4].pk)] = 3  # the waiting-area item is the weakest
+        response_submit(invitation=invitation, answers=answers, at=at)
+    today = timezone.localdate()
+    task = FollowUpTask.objects.create(
+        store=store_a,
+        kind="after_service",
+        source_key="test:weak",
+        customer=customer_a,
+        window_start=today,
+        due_date=today,
+        next_attempt_on=today,
+        assignee=agent_a,
+    )
+    client = Client()
+    client.force_login(agent_a)
+    page = client.get(f"/follow-ups/{task.pk}/").content.decode()
+    assert items[4].text in page
