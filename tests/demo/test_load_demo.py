@@ -107,3 +107,15 @@ def test_demo_complaints_follow_ups_and_policies(demo):
     assert FollowUpTask.objects.filter(kind="after_service", status="done").exists()
     assert FollowUpTask.objects.filter(kind="after_service", status="pending").exists()
     assert InsurancePolicy.objects.count() == 160
+
+
+def test_demo_survey_responses(demo):
+    from dealercare.surveys.models import Response
+    from dealercare.surveys.selectors import survey_results
+
+    assert Response.objects.exists()
+    month = Response.objects.order_by("-month").values_list("month", flat=True).first()
+    hq = StaffProfile.objects.filter(store=None, user__groups__name="hq_quality").first().user
+    results = survey_results(actor=hq, store_id=None, month=month, group_by="dimension")
+    assert results["csi"] is not None and 60 < results["csi"] <= 100
+    assert results["nps"] is not None

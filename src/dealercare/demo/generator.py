@@ -30,7 +30,7 @@ from dealercare.org.models import (
 from dealercare.org.roles import Role
 from dealercare.workorders.models import RepairOrder
 
-from .history import DemoHistory
+from .history import DemoHistory, demo_surveys
 
 DEMO_PASSWORD = "demo1234"
 
@@ -249,6 +249,7 @@ class DemoGenerator:
         history.insurance_policies(stores)
         history.follow_ups(stores)
         history.complaints(stores)
+        demo_surveys(self.rng, stores)
         return {
             "stores": len(stores),
             "staff": staff,

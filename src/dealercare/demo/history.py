@@ -633,3 +633,84 @@ class _timestamps_as_given:
     def __exit__(self, *exc):
         for field, auto_now, auto_now_add in self.saved:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def demo_surveys(rng: random.Random, stores: list[Store], days: int = 62) -> None:
+    """Survey responses for about a third of the last two months' deliveries, mostly content,
+    so the results page and the follow-up scripts' weak items have data."""
+    from dealercare.surveys.models import Answer, Invitation, Item, Questionnaire, Response
+    from dealercare.surveys.scoring import response_csi
+    from dealercare.surveys.services import INVITATION_DELAY, INVITATION_VALID
+
+    questionnaire = Questionnaire.objects.filter(code="csi-service", status="active").first()
+    if questionnaire is None:
+        return
+    items = list(questionnaire.items.all())
+    since = timezone.now() - dt.timedelta(days=days)
+    orders = list(
+        RepairOrder.objects.filter(
+            store__in=stores, status=RepairOrder.Status.DELIVERED, delivered_at__gte=since
+        ).values_list("pk", "store_id", "customer_id", "advisor_id", "delivered_at")
+    )
+    invitations, responses, answers = [], [], []
+    for pk, store_id, customer_id, advisor_id, delivered_at in orders:
+        send_after = delivered_at + INVITATION_DELAY
+        invitations.append(
+            Invitation(
+                store_id=store_id,
+                questionnaire=questionnaire,
+                customer_id=customer_id,
+                repair_order_id=pk,
+                advisor_id=advisor_id,
+                channel="sms_link",
+                send_after=send_after,
+                sent_at=send_after if send_after < timezone.now() else None,
+                expires_at=send_after + INVITATION_VALID,
+                source_key=f"sms_link:repair_order:{pk}",
+            )
+        )
+    Invitation.objects.bulk_create(invitations, batch_size=2000, ignore_conflicts=True)
+    answered = [
+        i
+        for i in Invitation.objects.filter(questionnaire=questionnaire, sent_at__isnull=False)
+        if rng.random() < 0.35
+    ]
+    # Stores differ a little, and the waiting area is the usual weak point.
+    for invitation in answered:
+        scores = {}
+        for item in items:
+            if item.item_type == Item.Type.SCALE5:
+                low = 3 if item.dimension == "environment" else 4
+                scores[item.pk] = rng.choices([5, low, 3, 2], weights=[70, 22, 6, 2])[0]
+            elif item.item_type == Item.Type.RECOMMEND:
+                scores[item.pk] = rng.choices([10, 9, 8, 7, 5], weights=[45, 25, 15, 10, 5])[0]
+        scored = [(i.weight, scores[i.pk], i.max_score) for i in items if i.scored]
+        at = invitation.send_after + dt.timedelta(hours=rng.randrange(1, 30))
+        recommend = next(scores[i.pk] for i in items if i.item_type == Item.Type.RECOMMEND)
+        csi = response_csi(scored)
+        responses.append(
+            Response(
+                invitation=invitation,
+                store_id=invitation.store_id,
+                questionnaire=questionnaire,
+                channel="sms_link",
+                advisor_id=invitation.advisor_id,
+                submitted_at=at,
+                month=timezone.localtime(at).date().replace(day=1),
+                csi=csi,
+                recommend=recommend,
+                below_threshold=csi < 80
+                or recommend <= 6
+                or min(s for _, s, m in scored if m == 5) <= 2,
+            )
+        )
+        answers.append(scores)
+    Response.objects.bulk_create(responses, batch_size=2000)
+    Answer.objects.bulk_create(
+        (
+            Answer(response=response, item_id=item_id, score=score)
+            for response, scores in zip(responses, answers, strict=True)
+            for item_id, score in scores.items()
+        ),
+        batch_size=5000,
+    )
