@@ -37,6 +37,11 @@ _FOLLOW_UP = [*_VIEW_FOLLOW_UPS, "followups.change_followuptask"]
 _VIEW_COMPLAINTS = ["complaints.view_complaint"]
 _COMPLAINTS = [*_VIEW_COMPLAINTS, "complaints.add_complaint", "complaints.change_complaint"]
 _VIEW_SURVEYS = ["surveys.view_response"]
+_QUESTIONNAIRES = [
+    "surveys.view_questionnaire",
+    "surveys.add_questionnaire",
+    "surveys.change_questionnaire",
+]
 _SURVEYS = [
     *_VIEW_SURVEYS,
     "surveys.add_invitation",
@@ -88,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.TECHNICIAN: [*_READ_CUSTOMERS, *_VIEW_APPOINTMENTS, *_WORKSHOP],
     Role.CS_MANAGER: [
+        *_QUESTIONNAIRES,
         *_SURVEYS,
         *_COMPLAINTS,
         *_READ_CUSTOMERS,
@@ -120,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_FOLLOW_UPS,
     ],
     Role.HQ_QUALITY: [
+        *_QUESTIONNAIRES,
         *_SURVEYS,
         *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,

@@ -1,10 +1,11 @@
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
+from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
 from dealercare.core.api import Id, errors
-from dealercare.core.errors import PermissionDenied, ValidationFailed
+from dealercare.core.errors import NotFound, PermissionDenied, ValidationFailed
+from dealercare.core.scoping import visible_store_ids
 from dealercare.customers.selectors import customer_get
 from dealercare.org.auth import staff_auth
 from dealercare.org.selectors import store_get
@@ -33,14 +34,27 @@ def _require(actor, permission="surveys.view_response"):
 @router.get("/questionnaires", response={200: list[QuestionnaireOut], **errors(401, 403)})
 def questionnaire_list(request):
     _require(request.auth)
-    return list(Questionnaire.objects.prefetch_related("items").order_by("code", "-version"))
+    questionnaires = Questionnaire.objects.prefetch_related("items").order_by("code", "-version")
+    store_ids = visible_store_ids(request.auth)
+    if store_ids is not None:  # the group's questionnaires and the user's store's own
+        questionnaires = questionnaires.filter(Q(store__isnull=True) | Q(store_id__in=store_ids))
+    return list(questionnaires)
 
 
 @router.post("/questionnaires", response={201: QuestionnaireOut, **errors()})
 def questionnaire_create(request, payload: QuestionnaireIn):
     """A new questionnaire (or a new version of an existing code: old answers keep theirs)."""
     _require(request.auth, "surveys.add_questionnaire")
-    store = store_get(actor=request.auth, store_id=payload.store_id) if payload.store_id else None
+    if payload.store_id:
+        store = store_get(actor=request.auth, store_id=payload.store_id)
+    elif visible_store_ids(request.auth) is not None:
+        # Only HQ builds group-wide questionnaires; a store's staff build their store's own.
+        profile = getattr(request.auth, "staff_profile", None)
+        store = profile.store if profile is not None else None
+        if store is None:
+            raise PermissionDenied()
+    else:
+        store = None
     questionnaire = services.questionnaire_create(
         actor=request.auth,
         code=payload.code,
@@ -77,11 +91,22 @@ def invitation_create(request, payload: InvitationIn):
         raise ValidationFailed(
             "客户不属于该门店。", "The customer is not in this store.", field="customer_id"
         )
-    questionnaire = (
-        get_object_or_404(Questionnaire, pk=payload.questionnaire_id)
-        if payload.questionnaire_id
-        else None
-    )
+    questionnaire = None
+    if payload.questionnaire_id:
+        # The group's questionnaires or this store's own; never another store's.
+        questionnaire = (
+            Questionnaire.objects.filter(Q(store__isnull=True) | Q(store=store))
+            .filter(pk=payload.questionnaire_id)
+            .first()
+        )
+        if questionnaire is None:
+            raise NotFound("问卷不存在。", "Questionnaire not found.", field="questionnaire_id")
+        if questionnaire.status != Questionnaire.Status.ACTIVE:
+            raise ValidationFailed(
+                "只能使用启用中的问卷。",
+                "Only an active questionnaire can be sent.",
+                field="questionnaire_id",
+            )
     invitation = services.invitation_create(
         store=store,
         customer=customer,
@@ -121,6 +146,8 @@ def survey_results(request, query: Query[ResultsQuery]):
             "group_by must be item, dimension or advisor.",
             field="group_by",
         )
+    if query.store_id is not None:
+        store_get(actor=request.auth, store_id=query.store_id)  # another store's: 404
     return selectors.survey_results(
         actor=request.auth, store_id=query.store_id, month=query.month, group_by=query.group_by
     )

@@ -64,6 +64,7 @@ def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str
             if not answer.item.scored:
                 continue
             key = answer.item.text if group_by == "item" else answer.item.dimension
+            # A dimension's CSI weighs its items like the response CSI does.
             groups[key].append((answer.item.weight, answer.score, answer.item.max_score))
         for key, scored in sorted(groups.items()):
             label = key if group_by == "item" else str(Dimension(key).label) if key else "—"
@@ -72,7 +73,7 @@ def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str
                     "key": key,
                     "label": label,
                     "answers": len(scored),
-                    "csi": response_csi([(Decimal(1), s, m) for _, s, m in scored]),
+                    "csi": response_csi(scored),
                 }
             )
     elif group_by == "advisor":

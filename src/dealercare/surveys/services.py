@@ -4,7 +4,9 @@ per invitation) with low-score alerts, and the third-party ratings import (all o
 import csv
 import datetime as dt
 import io
+import uuid
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -46,13 +48,16 @@ DIMENSION_TO_CATEGORY = {
 def questionnaire_create(
     *, actor, code: str, name: str, kind: str, items: list[dict], store=None
 ) -> Questionnaire:
-    version = (
-        Questionnaire.objects.filter(code=code)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-        or 0
-    ) + 1
+    latest = (
+        Questionnaire.objects.select_for_update().filter(code=code).order_by("-version").first()
+    )
+    if latest is not None and latest.store_id != getattr(store, "pk", None):
+        # A code is one questionnaire's versions: a store cannot version (and, by activating,
+        # retire) the group's questionnaire or another store's.
+        raise InvalidAnswer(
+            "该代码已被其他问卷使用。", "This code belongs to another questionnaire.", field="code"
+        )
+    version = (latest.version if latest else 0) + 1
     questionnaire = Questionnaire.objects.create(
         code=code, version=version, name=name, kind=kind, store=store
     )
@@ -153,7 +158,9 @@ def invitation_create(
             "没有可用的问卷。", "No active questionnaire.", field="questionnaire_id"
         )
     send_after = send_after or now
-    key = source_key or f"{channel}:{customer.pk}:{now.timestamp()}"
+    # Without a source key every call is a new invitation (a timestamp is not unique: two calls
+    # in the same microsecond would silently share one invitation).
+    key = source_key or f"{channel}:{customer.pk}:{uuid.uuid4().hex}"
     invitation, _ = Invitation.objects.get_or_create(
         source_key=key,
         defaults={
@@ -181,7 +188,8 @@ def invitations_send_due(*, now: dt.datetime | None = None) -> int:
         expires_at__gt=now,
         response__isnull=True,
     ).select_related("store", "customer")
-    for invitation in due.iterator(chunk_size=500):
+    # Materialised first: the loop writes to the rows it reads (no cursor over a changing table).
+    for invitation in list(due):
         with transaction.atomic():
             if not Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
                 sent_at=now
@@ -302,7 +310,7 @@ def response_submit(
         or (recommend is not None and recommend <= LOW_RECOMMEND)
         or (csi is not None and csi < LOW_CSI)
     )
-    local = timezone.localtime(at)
+    local = at.astimezone(ZoneInfo(invitation.store.time_zone))  # the store-local month
     try:
         with transaction.atomic():
             response = Response.objects.create(
