@@ -172,3 +172,21 @@ def test_results_validation(api_as, manager_a, store_a, store_b):
     technician = make_staff("technician", store_a)
     assert api_as(technician).get(base).status_code == 403
     assert api_as(manager_a).get(base + "&group_by=advisor").status_code == 200
+
+
+def test_a_cs_manager_builds_a_questionnaire_for_the_store(api_as, store_a):
+    from tests.factories import make_staff
+
+    manager = make_staff("cs_manager", store_a)
+    response = api_as(manager).post(
+        "/api/v1/questionnaires",
+        {
+            "code": "bj01-quick",
+            "name": "快速回访问卷",
+            "kind": "csi",
+            "items": [{"text": "整体满意度", "item_type": "scale5", "dimension": "quality"}],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["store_id"] == store_a.pk
