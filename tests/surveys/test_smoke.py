@@ -89,3 +89,30 @@ def test_follow_up_script_asks_about_last_months_weakest_items(store_a, customer
     client.force_login(agent_a)
     page = client.get(f"/follow-ups/{task.pk}/").content.decode()
     assert items[4].text in page
+
+
+def test_advisor_starts_a_desk_qr_survey_from_a_delivered_order(store_a, customer_a, vehicle_a):
+    from dealercare.workorders import services as ro
+
+    advisor = make_staff("service_advisor", store_a)
+    order = ro.repair_order_open(
+        actor=advisor,
+        store=store_a,
+        vehicle=vehicle_a,
+        mileage_km=10,
+        description="保养",
+        job_type="maintenance",
+        promised_at=timezone.now() + dt.timedelta(hours=2),
+    )
+    for to in ["dispatched", "in_progress", "qc", "ready", "settled"]:
+        ro.repair_order_transition(repair_order=order, to=to, actor=advisor)
+    client = Client()
+    client.force_login(advisor)
+    page = client.get(f"/workorders/{order.pk}/").content.decode()
+    assert 'id="survey-start"' in page
+    response = client.post(
+        "/surveys/invitations/new/", {"repair_order": order.pk, "channel": "qr_onsite"}
+    )
+    assert response.status_code == 302
+    qr_page = client.get(response["Location"]).content.decode()
+    assert "<svg" in qr_page

@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate
+from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate, require_permission
 from dealercare.core.codes import ServiceType
 from dealercare.core.context import ip_from_request
-from dealercare.core.errors import PermissionDenied, from_django_validation_error
+from dealercare.core.errors import from_django_validation_error
 from dealercare.customers.selectors import customer_get, vehicle_get
 from dealercare.customers.validators import normalize_mobile, validate_mobile
 from dealercare.org.auth import staff_auth
@@ -31,11 +31,6 @@ from .slots import ALL_TYPES, day_slots
 
 router = Router(tags=["appointments"], auth=staff_auth)
 public_router = Router(tags=["public"], auth=None)
-
-
-def _require(actor, permission: str = "appointments.view_appointment"):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
 
 
 def _slots(store: Store, day: dt.date, kind: str, service_type: str | None) -> dict:
@@ -71,7 +66,7 @@ class SlotQuery(Schema):
 @router.get("/stores/{store_id}/slots", response={200: SlotsOut, **errors(401, 403, 404, 422)})
 def store_slots(request, store_id: Id, query: Query[SlotQuery]):
     """Each slot of the day with its capacity, places booked and places available."""
-    _require(request.auth)
+    require_permission(request.auth, "appointments.view_appointment")
     store = store_get(actor=request.auth, store_id=store_id)
     return _slots(store, query.date, query.kind, query.service_type)
 
@@ -87,7 +82,7 @@ class AppointmentFilter(Schema):
 def appointment_list(
     request, filters: Query[AppointmentFilter], limit: Limit = 50, offset: Offset = 0
 ):
-    _require(request.auth)
+    require_permission(request.auth, "appointments.view_appointment")
     appointments = selectors.appointment_list(
         actor=request.auth,
         store_id=filters.store_id,
@@ -100,7 +95,7 @@ def appointment_list(
 
 @router.post("/appointments", response={201: AppointmentOut, **errors()})
 def appointment_create(request, payload: AppointmentIn):
-    _require(request.auth, "appointments.add_appointment")
+    require_permission(request.auth, "appointments.add_appointment")
     store = store_get(actor=request.auth, store_id=payload.store_id)
     customer = customer_get(actor=request.auth, customer_id=payload.customer_id)
     vehicle = (
@@ -126,12 +121,12 @@ def appointment_create(request, payload: AppointmentIn):
     "/appointments/{appointment_id}", response={200: AppointmentOut, **errors(401, 403, 404, 422)}
 )
 def appointment_detail(request, appointment_id: Id):
-    _require(request.auth)
+    require_permission(request.auth, "appointments.view_appointment")
     return selectors.appointment_get(actor=request.auth, appointment_id=appointment_id)
 
 
 def _transition(request, appointment_id: int, service, **kwargs):
-    _require(request.auth, "appointments.change_appointment")
+    require_permission(request.auth, "appointments.change_appointment")
     appointment = selectors.appointment_get(actor=request.auth, appointment_id=appointment_id)
     return service(appointment=appointment, actor=request.auth, **kwargs)
 

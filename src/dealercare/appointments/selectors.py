@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
+from dealercare.core.kpi import ratio
 
 from .models import Appointment
 
@@ -48,18 +49,12 @@ def appointment_get(*, actor, appointment_id: int) -> Appointment:
     return found
 
 
-def _ratio(numerator: int, denominator: int) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
-
-
 def online_share(appointments: QuerySet[Appointment]) -> Decimal | None:
     """Online appointments ÷ all appointments (every status), e.g. 0.6500; None when none."""
     counts = appointments.aggregate(
         total=Count("id"), online=Count("id", filter=Q(channel=Appointment.Channel.ONLINE))
     )
-    return _ratio(counts["online"], counts["total"])
+    return ratio(counts["online"], counts["total"])
 
 
 def show_rate(appointments: QuerySet[Appointment]) -> Decimal | None:
@@ -69,4 +64,4 @@ def show_rate(appointments: QuerySet[Appointment]) -> Decimal | None:
         showed=Count("id", filter=Q(status__in=[Status.ARRIVED, Status.CONVERTED])),
         no_show=Count("id", filter=Q(status=Status.NO_SHOW)),
     )
-    return _ratio(counts["showed"], counts["showed"] + counts["no_show"])
+    return ratio(counts["showed"], counts["showed"] + counts["no_show"])

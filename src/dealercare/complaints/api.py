@@ -1,8 +1,7 @@
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate
-from dealercare.core.errors import PermissionDenied
+from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate, require_permission
 from dealercare.customers.selectors import customer_get, vehicle_get
 from dealercare.org.auth import staff_auth
 from dealercare.org.models import Department
@@ -21,11 +20,6 @@ from .schemas import (
 )
 
 router = Router(tags=["complaints"], auth=staff_auth)
-
-
-def _require(actor, permission="complaints.view_complaint"):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
 
 
 def _detail(complaint: Complaint) -> dict:
@@ -55,7 +49,7 @@ class ComplaintFilter(Schema):
 
 @router.get("/complaints", response={200: Page[ComplaintOut], **errors(401, 403, 422)})
 def complaint_list(request, filters: Query[ComplaintFilter], limit: Limit = 50, offset: Offset = 0):
-    _require(request.auth)
+    require_permission(request.auth, "complaints.view_complaint")
     complaints = selectors.complaint_list(
         actor=request.auth,
         store_id=filters.store_id,
@@ -71,7 +65,7 @@ def complaint_list(request, filters: Query[ComplaintFilter], limit: Limit = 50, 
 def complaint_register(request, payload: ComplaintIn):
     """Register a complaint; the severity is proposed from the text and history unless given
     (a different one needs `severity_reason`)."""
-    _require(request.auth, "complaints.add_complaint")
+    require_permission(request.auth, "complaints.add_complaint")
     from dealercare.workorders.selectors import repair_order_get
 
     complaint = services.complaint_register(
@@ -97,12 +91,12 @@ def complaint_register(request, payload: ComplaintIn):
     "/complaints/{complaint_id}", response={200: ComplaintDetailOut, **errors(401, 403, 404, 422)}
 )
 def complaint_detail(request, complaint_id: Id):
-    _require(request.auth)
+    require_permission(request.auth, "complaints.view_complaint")
     return _detail(_get(request, complaint_id))
 
 
 def _act(request, complaint_id, service, **kwargs):
-    _require(request.auth, "complaints.change_complaint")
+    require_permission(request.auth, "complaints.change_complaint")
     service(complaint=_get(request, complaint_id), actor=request.auth, **kwargs)
     return _detail(_get(request, complaint_id))
 
@@ -169,6 +163,6 @@ def complaint_reopen(request, complaint_id: Id, payload: NoteIn | None = None):
 @router.get("/sla/policies", response={200: list[SlaPolicyOut], **errors(401, 403, 404, 422)})
 def sla_policies(request, store_id: Id):
     """The store's SLA targets per severity (its own rows, or the defaults)."""
-    _require(request.auth)
+    require_permission(request.auth, "complaints.view_complaint")
     store = store_get(actor=request.auth, store_id=store_id)
     return [services.sla_policy(store, severity) for severity in Severity.values]

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
+from dealercare.core.kpi import ratio
 
 from .models import Complaint
 
@@ -74,12 +75,6 @@ def sla_state(complaint: Complaint, now: dt.datetime | None = None) -> dict:
     }
 
 
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
-
-
 def cycle_time_hours(complaints: QuerySet[Complaint]) -> dict[str, Decimal | None]:
     """Mean and 90th percentile (nearest rank) of hours from registration to closure."""
     hours = sorted(
@@ -101,24 +96,24 @@ def cycle_time_hours(complaints: QuerySet[Complaint]) -> dict[str, Decimal | Non
 def on_time_resolution_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Resolved (customer confirmed) by the resolution deadline ÷ resolved."""
     resolved = complaints.filter(confirmed_at__isnull=False)
-    return _ratio(resolved.filter(confirmed_at__lte=F("resolution_due")).count(), resolved.count())
+    return ratio(resolved.filter(confirmed_at__lte=F("resolution_due")).count(), resolved.count())
 
 
 def first_contact_resolution_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Resolved without a handling ticket (settled at the first contact) ÷ resolved."""
     resolved = complaints.filter(confirmed_at__isnull=False)
-    return _ratio(resolved.filter(tickets__isnull=True).count(), resolved.count())
+    return ratio(resolved.filter(tickets__isnull=True).count(), resolved.count())
 
 
 def repeat_complaint_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     counts = complaints.aggregate(total=Count("id"), repeat=Count("id", filter=Q(is_repeat=True)))
-    return _ratio(counts["repeat"], counts["total"])
+    return ratio(counts["repeat"], counts["total"])
 
 
 def reopen_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Complaints reopened at least once ÷ complaints that were ever resolved."""
     ever_resolved = complaints.filter(Q(confirmed_at__isnull=False) | Q(reopen_count__gt=0))
-    return _ratio(ever_resolved.filter(reopen_count__gt=0).count(), ever_resolved.count())
+    return ratio(ever_resolved.filter(reopen_count__gt=0).count(), ever_resolved.count())
 
 
 def compensation_per_complaint(complaints: QuerySet[Complaint]) -> Decimal | None:

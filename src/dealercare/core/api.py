@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import AfterValidator
 
-from .errors import DomainError
+from .errors import DomainError, PermissionDenied
 
 MAX_INT = 2**63 - 1
 T = TypeVar("T")
@@ -104,3 +104,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = first.get("msg", "invalid input")
         error = DomainError(f"输入有误：{message}", f"Invalid input: {message}", field=field)
         return api.create_response(request, {**error.as_dict(), "code": "invalid"}, status=422)
+
+
+def require_permission(actor, permission: str) -> None:
+    """403 unless the actor's roles grant `permission` (store scoping is the selectors' job)."""
+    if not actor.has_perm(permission):
+        raise PermissionDenied()

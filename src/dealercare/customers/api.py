@@ -1,7 +1,7 @@
 from ninja import Router, Status
 
-from dealercare.core.api import Id, Limit, Offset, Page, Text, errors, paginate
-from dealercare.core.errors import PermissionDenied, ValidationFailed
+from dealercare.core.api import Id, Limit, Offset, Page, Text, errors, paginate, require_permission
+from dealercare.core.errors import ValidationFailed
 from dealercare.org.auth import staff_auth
 from dealercare.org.selectors import store_get
 
@@ -20,11 +20,6 @@ from .schemas import (
 )
 
 router = Router(tags=["customers"], auth=staff_auth)
-
-
-def _require(actor, permission: str):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
 
 
 def _store_for_new_record(actor, store_id: int | None):
@@ -62,14 +57,14 @@ def customer_list(
     request, q: Text = "", store_id: Id | None = None, limit: Limit = 50, offset: Offset = 0
 ):
     """Search by name, mobile, plate or VIN (`q`), newest first."""
-    _require(request.auth, "customers.view_customer")
+    require_permission(request.auth, "customers.view_customer")
     customers = selectors.customer_list(actor=request.auth, store_id=store_id, q=q)
     return paginate(customers, limit=limit, offset=offset)
 
 
 @router.post("/customers", response={201: CustomerDetailOut, **errors()})
 def customer_create(request, payload: CustomerIn):
-    _require(request.auth, "customers.add_customer")
+    require_permission(request.auth, "customers.add_customer")
     store = _store_for_new_record(request.auth, payload.store_id)
     data = payload.dict(exclude={"store_id", "service_consent", "marketing_consent"})
     customer = services.customer_create(
@@ -86,13 +81,13 @@ def customer_create(request, payload: CustomerIn):
     "/customers/{customer_id}", response={200: CustomerDetailOut, **errors(401, 403, 404, 422)}
 )
 def customer_detail(request, customer_id: Id):
-    _require(request.auth, "customers.view_customer")
+    require_permission(request.auth, "customers.view_customer")
     return _detail(selectors.customer_get(actor=request.auth, customer_id=customer_id))
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerDetailOut, **errors()})
 def customer_update(request, customer_id: Id, payload: CustomerPatch):
-    _require(request.auth, "customers.change_customer")
+    require_permission(request.auth, "customers.change_customer")
     customer = selectors.customer_get(actor=request.auth, customer_id=customer_id)
     customer = services.customer_update(
         actor=request.auth, customer=customer, data=payload.dict(exclude_unset=True)
@@ -104,7 +99,7 @@ def customer_update(request, customer_id: Id, payload: CustomerPatch):
     "/customers/{customer_id}/consents", response={201: ConsentOut, **errors(401, 403, 404, 422)}
 )
 def customer_consent_set(request, customer_id: Id, payload: ConsentIn):
-    _require(request.auth, "customers.change_customer")
+    require_permission(request.auth, "customers.change_customer")
     customer = selectors.customer_get(actor=request.auth, customer_id=customer_id)
     consent = services.customer_consent_set(
         actor=request.auth,
@@ -136,7 +131,7 @@ def vehicle_list(
     offset: Offset = 0,
 ):
     """Search by plate or VIN (`q`); filter by owner (`customer_id`)."""
-    _require(request.auth, "customers.view_vehicle")
+    require_permission(request.auth, "customers.view_vehicle")
     vehicles = selectors.vehicle_list(
         actor=request.auth, store_id=store_id, q=q, owner_id=customer_id
     )
@@ -145,7 +140,7 @@ def vehicle_list(
 
 @router.post("/vehicles", response={201: VehicleOut, **errors()})
 def vehicle_create(request, payload: VehicleIn):
-    _require(request.auth, "customers.add_vehicle")
+    require_permission(request.auth, "customers.add_vehicle")
     owner = selectors.customer_get(actor=request.auth, customer_id=payload.customer_id)
     vehicle = services.vehicle_create(
         actor=request.auth,
@@ -158,13 +153,13 @@ def vehicle_create(request, payload: VehicleIn):
 
 @router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, **errors(401, 403, 404, 422)})
 def vehicle_detail(request, vehicle_id: Id):
-    _require(request.auth, "customers.view_vehicle")
+    require_permission(request.auth, "customers.view_vehicle")
     return selectors.vehicle_get(actor=request.auth, vehicle_id=vehicle_id)
 
 
 @router.patch("/vehicles/{vehicle_id}", response={200: VehicleOut, **errors()})
 def vehicle_update(request, vehicle_id: Id, payload: VehiclePatch):
-    _require(request.auth, "customers.change_vehicle")
+    require_permission(request.auth, "customers.change_vehicle")
     vehicle = selectors.vehicle_get(actor=request.auth, vehicle_id=vehicle_id)
     return services.vehicle_update(
         actor=request.auth, vehicle=vehicle, data=payload.dict(exclude_unset=True)

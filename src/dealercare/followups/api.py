@@ -1,7 +1,6 @@
 from ninja import Query, Router
 
-from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate
-from dealercare.core.errors import PermissionDenied
+from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate, require_permission
 from dealercare.org.auth import staff_auth
 
 from . import selectors, services
@@ -10,14 +9,9 @@ from .schemas import FollowUpFilter, FollowUpOut, OutcomeIn
 router = Router(tags=["follow-ups"], auth=staff_auth)
 
 
-def _require(actor, permission="followups.view_followuptask"):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
-
-
 @router.get("/follow-ups", response={200: Page[FollowUpOut], **errors(401, 403, 422)})
 def follow_up_list(request, filters: Query[FollowUpFilter], limit: Limit = 50, offset: Offset = 0):
-    _require(request.auth)
+    require_permission(request.auth, "followups.view_followuptask")
     tasks = selectors.follow_up_list(
         actor=request.auth,
         store_id=filters.store_id,
@@ -31,7 +25,7 @@ def follow_up_list(request, filters: Query[FollowUpFilter], limit: Limit = 50, o
 
 @router.get("/follow-ups/{task_id}", response={200: FollowUpOut, **errors(401, 403, 404, 422)})
 def follow_up_detail(request, task_id: Id):
-    _require(request.auth)
+    require_permission(request.auth, "followups.view_followuptask")
     return selectors.follow_up_get(actor=request.auth, task_id=task_id)
 
 
@@ -39,7 +33,7 @@ def follow_up_detail(request, task_id: Id):
 def follow_up_outcome(request, task_id: Id, payload: OutcomeIn):
     """Record a call: satisfied, dissatisfied (reasons required) or unreachable (retried on a
     later working day up to the store's limit, then closed as unreachable)."""
-    _require(request.auth, "followups.change_followuptask")
+    require_permission(request.auth, "followups.change_followuptask")
     task = selectors.follow_up_get(actor=request.auth, task_id=task_id)
     return services.follow_up_record_outcome(
         task=task,

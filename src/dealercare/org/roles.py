@@ -83,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SERVICE_ADVISOR: [
         *_VIEW_SURVEYS,
+        "surveys.add_invitation",
         *_VIEW_COMPLAINTS,
         *_READ_CUSTOMERS,
         *_WRITE_CUSTOMERS,

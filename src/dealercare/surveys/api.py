@@ -3,7 +3,7 @@ import datetime as dt
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
-from dealercare.core.api import Id, errors
+from dealercare.core.api import Id, errors, require_permission
 from dealercare.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dealercare.core.scoping import visible_store_ids
 from dealercare.customers.selectors import customer_get
@@ -26,14 +26,9 @@ router = Router(tags=["surveys"], auth=staff_auth)
 public_router = Router(tags=["public"], auth=None)
 
 
-def _require(actor, permission="surveys.view_response"):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
-
-
 @router.get("/questionnaires", response={200: list[QuestionnaireOut], **errors(401, 403)})
 def questionnaire_list(request):
-    _require(request.auth)
+    require_permission(request.auth, "surveys.view_response")
     questionnaires = Questionnaire.objects.prefetch_related("items").order_by("code", "-version")
     store_ids = visible_store_ids(request.auth)
     if store_ids is not None:  # the group's questionnaires and the user's store's own
@@ -44,7 +39,7 @@ def questionnaire_list(request):
 @router.post("/questionnaires", response={201: QuestionnaireOut, **errors()})
 def questionnaire_create(request, payload: QuestionnaireIn):
     """A new questionnaire (or a new version of an existing code: old answers keep theirs)."""
-    _require(request.auth, "surveys.add_questionnaire")
+    require_permission(request.auth, "surveys.add_questionnaire")
     if payload.store_id:
         store = store_get(actor=request.auth, store_id=payload.store_id)
     elif visible_store_ids(request.auth) is not None:
@@ -71,7 +66,7 @@ def questionnaire_create(request, payload: QuestionnaireIn):
 @router.post("/survey-invitations", response={201: InvitationOut, **errors()})
 def invitation_create(request, payload: InvitationIn):
     """Invite a customer (for a repair order, or directly) on a channel."""
-    _require(request.auth, "surveys.add_invitation")
+    require_permission(request.auth, "surveys.add_invitation")
     store = store_get(actor=request.auth, store_id=payload.store_id)
     repair_order = None
     if payload.repair_order_id:
@@ -139,7 +134,7 @@ class ResultsQuery(Schema):
 @router.get("/survey-results", response={200: ResultsOut, **errors(401, 403, 422)})
 def survey_results(request, query: Query[ResultsQuery]):
     """CSI, NPS and response rate of a month, with rows per item, dimension or advisor."""
-    _require(request.auth)
+    require_permission(request.auth, "surveys.view_response")
     if query.group_by not in {"item", "dimension", "advisor"}:
         raise ValidationFailed(
             "group_by 应为 item、dimension 或 advisor。",

@@ -60,13 +60,16 @@ def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str
     rows = []
     if group_by in {"item", "dimension"}:
         groups: dict = defaultdict(list)
+        order: dict = {}
         for answer in answers:
             if not answer.item.scored:
                 continue
             key = answer.item.text if group_by == "item" else answer.item.dimension
+            order.setdefault(key, answer.item.position if group_by == "item" else key)
             # A dimension's CSI weighs its items like the response CSI does.
             groups[key].append((answer.item.weight, answer.score, answer.item.max_score))
-        for key, scored in sorted(groups.items()):
+        # Items in questionnaire order; dimensions by name.
+        for key, scored in sorted(groups.items(), key=lambda pair: order[pair[0]]):
             label = key if group_by == "item" else str(Dimension(key).label) if key else "—"
             rows.append(
                 {

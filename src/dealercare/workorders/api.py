@@ -2,8 +2,8 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate
-from dealercare.core.errors import PermissionDenied, ValidationFailed
+from dealercare.core.api import Id, Limit, Offset, Page, errors, paginate, require_permission
+from dealercare.core.errors import ValidationFailed
 from dealercare.core.links import customer_link_read
 from dealercare.customers.selectors import vehicle_get
 from dealercare.org.auth import staff_auth
@@ -27,11 +27,6 @@ from .schemas import (
 
 router = Router(tags=["repair orders"], auth=staff_auth)
 public_router = Router(tags=["public"], auth=None)
-
-
-def _require(actor, permission="workorders.view_repairorder"):
-    if not actor.has_perm(permission):
-        raise PermissionDenied()
 
 
 def _detail(repair_order: RepairOrder) -> dict:
@@ -62,7 +57,7 @@ class RepairOrderFilter(Schema):
 def repair_order_list(
     request, filters: Query[RepairOrderFilter], limit: Limit = 50, offset: Offset = 0
 ):
-    _require(request.auth)
+    require_permission(request.auth, "workorders.view_repairorder")
     orders = selectors.repair_order_list(
         actor=request.auth,
         store_id=filters.store_id,
@@ -75,7 +70,7 @@ def repair_order_list(
 @router.post("/repair-orders", response={201: RepairOrderDetailOut, **errors()})
 def repair_order_open(request, payload: RepairOrderIn):
     """Receive a car (接车) from an arrived appointment or a walk-in."""
-    _require(request.auth, "workorders.add_repairorder")
+    require_permission(request.auth, "workorders.add_repairorder")
     from dealercare.appointments.selectors import appointment_get
 
     store = store_get(actor=request.auth, store_id=payload.store_id)
@@ -105,13 +100,13 @@ def repair_order_open(request, payload: RepairOrderIn):
     response={200: RepairOrderDetailOut, **errors(401, 403, 404, 422)},
 )
 def repair_order_detail(request, repair_order_id: Id):
-    _require(request.auth)
+    require_permission(request.auth, "workorders.view_repairorder")
     return _detail(_get(request, repair_order_id))
 
 
 @router.post("/repair-orders/{repair_order_id}/lines", response={201: LineOut, **errors()})
 def repair_order_line_add(request, repair_order_id: Id, payload: LineIn):
-    _require(request.auth, "workorders.change_repairorder")
+    require_permission(request.auth, "workorders.change_repairorder")
     line = services.repair_order_line_add(
         actor=request.auth,
         repair_order=_get(request, repair_order_id),
@@ -127,7 +122,7 @@ def repair_order_line_add(request, repair_order_id: Id, payload: LineIn):
 @router.post("/repair-orders/{repair_order_id}/add-ons", response={201: AddOnOut, **errors()})
 def add_on_create(request, repair_order_id: Id, payload: AddOnIn):
     """Propose an add-on; the owner is sent a link to approve or decline it."""
-    _require(request.auth, "workorders.change_repairorder")
+    require_permission(request.auth, "workorders.change_repairorder")
     add_on = services.add_on_create(
         actor=request.auth,
         repair_order=_get(request, repair_order_id),
@@ -144,7 +139,7 @@ def add_on_create(request, repair_order_id: Id, payload: AddOnIn):
 )
 def add_on_photo(request, repair_order_id: Id, add_on_id: Id, photo: File[UploadedFile]):
     """Attach a photo (multipart `photo`: JPEG, PNG, WebP or HEIC, at most 8 MB)."""
-    _require(request.auth, "workorders.change_repairorder")
+    require_permission(request.auth, "workorders.change_repairorder")
     add_on = get_object_or_404(AddOn, pk=add_on_id, repair_order=_get(request, repair_order_id))
     return services.add_on_photo_attach(add_on=add_on, photo=photo, actor=request.auth)
 
@@ -155,7 +150,7 @@ def add_on_photo(request, repair_order_id: Id, add_on_id: Id, photo: File[Upload
 )
 def add_on_decide(request, repair_order_id: Id, add_on_id: Id, payload: DecisionIn):
     """The owner's decision taken by phone and recorded by the advisor (who said it, when)."""
-    _require(request.auth, "workorders.change_repairorder")
+    require_permission(request.auth, "workorders.change_repairorder")
     repair_order = _get(request, repair_order_id)
     add_on = get_object_or_404(AddOn, pk=add_on_id, repair_order=repair_order)
     return services.add_on_decide(
@@ -171,7 +166,7 @@ def add_on_decide(request, repair_order_id: Id, add_on_id: Id, payload: Decision
     "/repair-orders/{repair_order_id}/transition", response={200: RepairOrderDetailOut, **errors()}
 )
 def repair_order_transition(request, repair_order_id: Id, payload: TransitionIn):
-    _require(request.auth, "workorders.change_repairorder")
+    require_permission(request.auth, "workorders.change_repairorder")
     repair_order = _get(request, repair_order_id)
     technicians = None
     if payload.technician_ids:

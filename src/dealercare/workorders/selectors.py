@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from dealercare.core.codes import ServiceType
 from dealercare.core.errors import NotFound
+from dealercare.core.kpi import ratio
 from dealercare.core.money import CENT, to_money
 from dealercare.core.workdays import WorkCalendar
 
@@ -48,12 +49,6 @@ def repair_order_get(*, actor, repair_order_id: int) -> RepairOrder:
     if found is None:
         raise NotFound("维修工单不存在。", "Repair order not found.")
     return found
-
-
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
 def vehicles_per_working_day(
@@ -98,7 +93,7 @@ def comeback_rate(orders: QuerySet[RepairOrder]) -> Decimal | None:
     counts = orders.exclude(status=Status.CANCELLED).aggregate(
         total=Count("id"), comebacks=Count("id", filter=Q(comeback_of__isnull=False))
     )
-    return _ratio(counts["comebacks"], counts["total"])
+    return ratio(counts["comebacks"], counts["total"])
 
 
 def on_time_delivery_rate(orders: QuerySet[RepairOrder]) -> Decimal | None:
@@ -106,4 +101,4 @@ def on_time_delivery_rate(orders: QuerySet[RepairOrder]) -> Decimal | None:
     counts = orders.filter(status=Status.DELIVERED).aggregate(
         total=Count("id"), on_time=Count("id", filter=Q(delivered_at__lte=F("promised_at")))
     )
-    return _ratio(counts["on_time"], counts["total"])
+    return ratio(counts["on_time"], counts["total"])
