@@ -376,3 +376,24 @@ def test_import_ratings_qr_code_and_phone_interview(
     recorded = Response.objects.get(invitation__repair_order=order, channel="phone")
     assert recorded.recorded_by == manager
     assert not recorded.below_threshold
+
+
+def test_cs_manager_builds_a_questionnaire_version_in_the_browser(
+    live_server, page, login, screenshot, store_a, questionnaire
+):
+    manager = make_staff("cs_manager", store_a)
+    login(manager)
+    page.goto(f"{live_server.url}/surveys/questionnaires/")
+    expect(page.locator("#questionnaires")).to_contain_text("csi-service")
+    page.fill("#id_q-code", "bj01-quick")
+    page.fill("#id_q-name", "门店快速问卷")
+    page.fill("#id_items-0-text", "整体是否满意？")
+    page.select_option("#id_items-0-item_type", "scale5")
+    page.select_option("#id_items-0-dimension", "quality")
+    screenshot("92-survey-builder")
+    page.click("#save-questionnaire")
+    expect(page.locator("#questionnaires")).to_contain_text("门店快速问卷")
+    created = Questionnaire.objects.get(code="bj01-quick")
+    page.click(f"#activate-{created.pk}")
+    expect(page.locator("#questionnaires")).to_contain_text("使用中")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

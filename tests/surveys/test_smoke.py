@@ -116,3 +116,37 @@ def test_advisor_starts_a_desk_qr_survey_from_a_delivered_order(store_a, custome
     assert response.status_code == 302
     qr_page = client.get(response["Location"]).content.decode()
     assert "<svg" in qr_page
+
+
+def test_cs_manager_builds_and_activates_a_new_version_on_the_page(store_a):
+    manager = make_staff("cs_manager", store_a)
+    client = Client()
+    client.force_login(manager)
+    assert client.get("/surveys/questionnaires/").status_code == 200
+    data = {
+        "q-code": "bj01-csi",
+        "q-name": "门店 CSI",
+        "q-kind": "csi",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "30",
+        "items-0-text": "接待是否热情？",
+        "items-0-item_type": "scale5",
+        "items-0-weight": "2",
+        "items-0-dimension": "attitude",
+        "items-0-required": "on",
+        "items-1-text": "推荐意愿",
+        "items-1-item_type": "recommend",
+        "items-1-weight": "1",
+    }
+    assert client.post("/surveys/questionnaires/", data).status_code == 302
+    first = Questionnaire.objects.get(code="bj01-csi", version=1)
+    assert first.store == store_a and first.items.count() == 2
+    client.post(f"/surveys/questionnaires/{first.pk}/activate/")
+    assert client.post("/surveys/questionnaires/", data).status_code == 302
+    second = Questionnaire.objects.get(code="bj01-csi", version=2)
+    client.post(f"/surveys/questionnaires/{second.pk}/activate/")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("retired", "active")

@@ -18,7 +18,8 @@ from dealercare.org.selectors import current_store_id, store_get
 
 from . import reports, selectors, services
 from .errors import ImportRejected
-from .models import Invitation, Item
+from .forms import ItemFormSet, QuestionnaireForm
+from .models import Invitation, Item, Questionnaire
 
 
 def _month(request) -> dt.date:
@@ -65,6 +66,75 @@ def selectors_third_party(actor, store_id, month):
         .annotate(n=Count("id"), avg=Avg("rating"))
         .order_by("platform")
     )
+
+
+def _questionnaires_for(user):
+    store_id = getattr(getattr(user, "staff_profile", None), "store_id", None)
+    visible = Questionnaire.objects.prefetch_related("items")
+    if store_id is not None:
+        from django.db.models import Q
+
+        visible = visible.filter(Q(store__isnull=True) | Q(store_id=store_id))
+    return visible.order_by("code", "-version")
+
+
+@login_required
+@permission_required("surveys.view_questionnaire", raise_exception=True)
+def questionnaires(request):
+    """The questionnaire builder: a new questionnaire (or a new version of a code) from item
+    types, weights and dimensions; activating a version retires the previous one."""
+    can_edit = request.user.has_perm("surveys.add_questionnaire")
+    form = QuestionnaireForm(request.POST or None, prefix="q")
+    items = ItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and can_edit and form.is_valid() and items.is_valid():
+        rows = [row for row in (f.item() for f in items.forms if f.cleaned_data) if row]
+        store_id = (
+            getattr(request.user.staff_profile, "store_id", None)
+            if hasattr(request.user, "staff_profile")
+            else None
+        )
+        try:
+            questionnaire = services.questionnaire_create(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                items=rows,
+                store=store_get(actor=request.user, store_id=store_id) if store_id else None,
+            )
+        except DomainError as exc:
+            form.add_error("code" if exc.field in {"code", "store_id"} else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("已保存 %(name)s v%(version)s（草稿）。")
+                % {"name": questionnaire.name, "version": questionnaire.version},
+            )
+            return redirect("surveys:questionnaires")
+    return render(
+        request,
+        "surveys/questionnaires.html",
+        {
+            "questionnaires": _questionnaires_for(request.user),
+            "form": form,
+            "items": items,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@login_required
+@permission_required("surveys.change_questionnaire", raise_exception=True)
+@require_POST
+def questionnaire_activate(request, questionnaire_id: int):
+    questionnaire = get_object_or_404(_questionnaires_for(request.user), pk=questionnaire_id)
+    services.questionnaire_activate(questionnaire=questionnaire, actor=request.user)
+    messages.success(
+        request,
+        _("%(name)s v%(version)s 已启用。")
+        % {"name": questionnaire.name, "version": questionnaire.version},
+    )
+    return redirect("surveys:questionnaires")
 
 
 @login_required
