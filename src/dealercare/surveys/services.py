@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,8 @@ from .models import Answer, Invitation, Item, Questionnaire, Response, ThirdPart
 from .scoring import response_csi
 
 LINK_PURPOSE = "survey"
-INVITATION_DELAY = dt.timedelta(days=1)
+# How long after delivery the survey SMS goes out (default: the next day).
+INVITATION_DELAY = dt.timedelta(hours=settings.SURVEY_INVITATION_DELAY_HOURS)
 INVITATION_VALID = dt.timedelta(days=14)
 # A response below any of these raises an alert and a complaint draft.
 LOW_ITEM_SHARE = Decimal("0.4")  # ≤ 2 of 5
