@@ -120,12 +120,14 @@ def test_compiled_catalog_matches_po(po_entries):
     with MO_FILE.open("rb") as fp:
         catalog = gettext.GNUTranslations(fp)._catalog
     for e in _messages(po_entries):
+        # gettext keys a message with a context as "context\x04msgid".
+        msgid = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]
         if "msgid_plural" in e:
             for key, msgstr in e["msgstr"].items():
                 index = int(key[len("msgstr[") : -1])
-                assert catalog.get((e["msgid"], index)) == msgstr, e["msgid"]
+                assert catalog.get((msgid, index)) == msgstr, e["msgid"]
         else:
-            assert catalog.get(e["msgid"]) == e["msgstr"]["msgstr"], (
+            assert catalog.get(msgid) == e["msgstr"]["msgstr"], (
                 f"django.mo is stale for {e['msgid']!r}: run compilemessages"
             )
 
@@ -231,7 +233,7 @@ def test_language_switch_sets_the_cookie(client, agent_a):
 # --- Pages of the later apps (appointments, workshop, follow-ups, complaints) ---------------------
 
 # The top-bar links in Chinese; none may show on an English page.
-CHINESE_NAV = ["客户", "预约", "车间", "回访", "投诉", "消息中心", "退出"]
+CHINESE_NAV = ["客户", "预约", "车间", "回访", "投诉", "满意度", "消息中心", "退出"]
 
 
 @pytest.fixture
@@ -367,3 +369,26 @@ def test_customer_repair_progress_page_in_english(client, advisor_a, repair_orde
         assert text in html
     for label in ["维修进度", "预计交车", "工单号", "致电门店"]:
         assert label not in html
+
+
+def test_survey_results_in_english(client, cs_manager_a):
+    html = _english_page(client, cs_manager_a, "/surveys/")
+    _nav_in_english(html, "Follow-up", "Complaint", "Satisfaction")
+    assert '<h1 class="page-title">Satisfaction analysis</h1>' in html
+    for text in [
+        "CSI (satisfaction index)",
+        "NPS (Net Promoter Score)",
+        "Responses",
+        "Response rate",
+        "By question",
+        "By dimension",
+        "By service advisor",
+        "Weak items this month",
+        "Third-party platform ratings",
+        "No responses this month yet.",
+        "No ratings imported this month",
+    ]:
+        assert text in html, text
+    for label in ["满意度分析", "回收率", "答复数", "本月薄弱项", "第三方平台评分", "按题目"]:
+        assert label not in html
+    assert _chinese_left(html, cs_manager_a.staff_profile.store.name) == set()
