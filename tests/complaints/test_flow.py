@@ -406,3 +406,31 @@ def test_approval_by_a_superuser_and_with_nothing_pending(new_complaint, agent_a
     assert complaint.compensations.get().approved_by == root
     assert complaint.events.count() == events + 1
     services.complaint_confirm(complaint=complaint, actor=agent_a)
+
+
+def test_reopening_restarts_the_resolution_clock(api_as, store_a, customer_a, agent_a):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from dealercare.complaints import services
+    from dealercare.complaints.models import Complaint
+
+    registered = timezone.now() - dt.timedelta(days=5)
+    with time_machine.travel(registered, tick=False):
+        complaint = services.complaint_register(
+            actor=agent_a,
+            store=store_a,
+            customer=customer_a,
+            source="phone",
+            category="attitude",
+            description="态度差",
+        )
+    Complaint.objects.filter(pk=complaint.pk).update(status="closed", closed_at=registered)
+    complaint.refresh_from_db()
+    reopened_at = timezone.now()
+    with time_machine.travel(reopened_at, tick=False):
+        complaint = services.complaint_reopen(complaint=complaint, actor=agent_a)
+    assert complaint.status == "acknowledged" and complaint.reopen_count == 1
+    assert complaint.resolution_due == reopened_at + dt.timedelta(hours=24)

@@ -501,8 +501,22 @@ def complaint_close(*, complaint, actor, at=None) -> Complaint:
 
 @transaction.atomic
 def complaint_reopen(*, complaint, actor, note: str = "", at=None) -> Complaint:
+    """Back to acknowledged; the resolution clock starts again from the reopening (the customer
+    is owed a full resolution time, not an order that is overdue at once)."""
+    at = at or timezone.now()
+    policy = sla_policy(complaint.store, complaint.severity)
+    resolution_due = deadline(
+        store_calendar(complaint.store), at, policy.resolution_minutes, policy.resolution_clock
+    )
     complaint = _move(
-        complaint, "reopen", actor, at=at, note=note or "重开", closed_at=None, confirmed_at=None
+        complaint,
+        "reopen",
+        actor,
+        at=at,
+        note=note or "重开",
+        closed_at=None,
+        confirmed_at=None,
+        resolution_due=resolution_due,
     )
     Complaint.objects.filter(pk=complaint.pk).update(reopen_count=complaint.reopen_count + 1)
     complaint.refresh_from_db()
