@@ -17,6 +17,7 @@ from dealercare.core.audit import audit_log_write
 from dealercare.core.links import customer_link_token, customer_link_url
 from dealercare.core.models import AuditLog
 from dealercare.customers.models import Customer, CustomerEvent, Vehicle
+from dealercare.customers.services import customer_timeline_add
 from dealercare.notifications.services import message_send
 from dealercare.org.calendar import store_calendar
 from dealercare.org.models import Store
@@ -180,7 +181,7 @@ def _event(appointment, *, actor, from_status, note=""):
         to_status=appointment.status,
         note=note,
     )
-    CustomerEvent.objects.create(
+    customer_timeline_add(
         customer_id=appointment.customer_id,
         store_id=appointment.store_id,
         kind=CustomerEvent.Kind.APPOINTMENT,

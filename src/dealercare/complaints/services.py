@@ -20,6 +20,7 @@ from dealercare.core.money import to_money
 from dealercare.core.numbering import human_number
 from dealercare.core.workdays import WorkCalendar
 from dealercare.customers.models import Customer, CustomerEvent
+from dealercare.customers.services import customer_timeline_add
 from dealercare.notifications.services import message_send
 from dealercare.org.calendar import store_calendar
 from dealercare.org.models import Department, Store
@@ -157,13 +158,13 @@ def _event(complaint, *, actor, from_status="", to_status="", note="", at=None):
         to_status=to_status,
         note=note[:300],
     )
-    CustomerEvent.objects.create(
+    customer_timeline_add(
         customer_id=complaint.customer_id,
         store_id=complaint.store_id,
         kind=CustomerEvent.Kind.COMPLAINT,
         at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        summary=f"{complaint.number} {Status(to_status).label if to_status else ''} {note}"[:200],
+        actor=actor,
+        summary=f"{complaint.number} {Status(to_status).label if to_status else ''} {note}",
         data={"complaint_id": complaint.pk, "status": to_status},
     )
 

@@ -62,15 +62,30 @@ def _normalized_vehicle_data(data: dict) -> dict:
     return data
 
 
-def _event(customer, kind, *, actor, summary="", data=None, at=None):
+def customer_timeline_add(
+    *, customer_id: int, store_id: int, kind: str, actor, summary: str = "", data=None, at=None
+) -> CustomerEvent:
+    """One event on the customer's timeline; every app's state changes write theirs here."""
     return CustomerEvent.objects.create(
-        customer=customer,
+        customer_id=customer_id,
+        store_id=store_id,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at or timezone.now(),
+        summary=summary.strip()[:200],
+        data=data or {},
+    )
+
+
+def _event(customer, kind, *, actor, summary="", data=None, at=None):
+    return customer_timeline_add(
+        customer_id=customer.pk,
         store_id=customer.store_id,
         kind=kind,
         actor=actor,
-        at=at or timezone.now(),
-        summary=summary[:200],
-        data=data or {},
+        summary=summary,
+        data=data,
+        at=at,
     )
 
 

@@ -13,6 +13,7 @@ from dealercare.core.errors import ValidationFailed
 from dealercare.core.models import AuditLog
 from dealercare.core.workdays import WorkCalendar
 from dealercare.customers.models import Customer, CustomerEvent
+from dealercare.customers.services import customer_timeline_add
 from dealercare.org.calendar import store_calendar
 from dealercare.org.models import Store
 
@@ -236,7 +237,7 @@ def follow_up_record_outcome(
     previous_status = task.status
     task.refresh_from_db()
     label = Result(result).label
-    CustomerEvent.objects.create(
+    customer_timeline_add(
         customer_id=task.customer_id,
         store_id=task.store_id,
         kind=CustomerEvent.Kind.FOLLOW_UP,

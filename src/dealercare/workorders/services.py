@@ -16,7 +16,7 @@ from dealercare.core.models import AuditLog
 from dealercare.core.money import to_money
 from dealercare.core.numbering import human_number
 from dealercare.customers.models import CustomerEvent, MileageReading, Vehicle
-from dealercare.customers.services import mileage_record
+from dealercare.customers.services import customer_timeline_add, mileage_record
 from dealercare.notifications.services import message_send
 from dealercare.org.models import Store
 
@@ -85,13 +85,13 @@ def _event(repair_order, *, actor, from_status="", to_status="", note="", at=Non
         note=note[:300],
     )
     label = RepairOrder.Status(to_status).label if to_status else ""
-    CustomerEvent.objects.create(
+    customer_timeline_add(
         customer_id=repair_order.customer_id,
         store_id=repair_order.store_id,
         kind=CustomerEvent.Kind.REPAIR_ORDER,
         at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        summary=f"{repair_order.number} {label} {note}".strip()[:200],
+        actor=actor,
+        summary=f"{repair_order.number} {label} {note}",
         data={"repair_order_id": repair_order.pk, "status": to_status},
     )
 
