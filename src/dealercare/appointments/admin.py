@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealercare.core.admin import WrittenByServicesAdmin
+
 from .models import Appointment, Bay, BlockedPeriod, BookingPolicy, ServiceCapacity
 
 
@@ -33,15 +35,9 @@ class BlockedPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(WrittenByServicesAdmin):
     """Read-only: bookings change through the day plan and the API (the services)."""
 
     list_display = ["start", "store", "customer", "service_type", "channel", "status", "bay"]
     list_filter = ["store", "status", "channel", "kind"]
     date_hierarchy = "start"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealercare.core.admin import WrittenByServicesAdmin
+
 from .models import Complaint, SlaPolicy
 
 
@@ -19,7 +21,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(WrittenByServicesAdmin):
     """Read-only: complaints move through the complaint pages and the API (the services)."""
 
     list_display = [
@@ -33,9 +35,3 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     list_filter = ["store", "status", "severity", "category", "source"]
     search_fields = ["number", "customer__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

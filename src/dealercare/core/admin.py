@@ -12,12 +12,9 @@ from .errors import DomainError
 from .models import AuditLog, CalendarYear, StatutoryDay
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr", "ip_address", "store"]
-    list_filter = ["action", "object_type", "store"]
-    search_fields = ["object_repr", "object_id", "actor__username"]
-    date_hierarchy = "at"
+class WrittenByServicesAdmin(admin.ModelAdmin):
+    """Shown, not added or edited: these records change through the pages and the API (the
+    services), so that every change is validated, audit-logged and on the timeline."""
 
     def has_add_permission(self, request):
         return False
@@ -25,8 +22,20 @@ class AuditLogAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+
+class ReadOnlyAdmin(WrittenByServicesAdmin):
+    """Never deleted from the admin either (history, personal data with consents)."""
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr", "ip_address", "store"]
+    list_filter = ["action", "object_type", "store"]
+    search_fields = ["object_repr", "object_id", "actor__username"]
+    date_hierarchy = "at"
 
 
 class StatutoryImportForm(forms.Form):
@@ -119,19 +128,10 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatutoryDay)
-class StatutoryDayAdmin(admin.ModelAdmin):
+class StatutoryDayAdmin(ReadOnlyAdmin):
     """Shown, not edited: a year changes as a whole through the import, which also tells every
     process to re-read the calendar."""
 
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,8 @@
 from django.contrib import admin
 
+from dealercare.core.admin import ReadOnlyAdmin
+
 from .models import Consent, Customer, CustomerEvent, Vehicle
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Customer data is written through the staff pages and the API (the services), so that
-    every change is validated, audit-logged and on the timeline; the admin only shows it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)

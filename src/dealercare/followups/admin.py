@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealercare.core.admin import WrittenByServicesAdmin
+
 from .models import FollowUpPolicy, FollowUpTask
 
 
@@ -9,15 +11,9 @@ class FollowUpPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUpTask)
-class FollowUpTaskAdmin(admin.ModelAdmin):
+class FollowUpTaskAdmin(WrittenByServicesAdmin):
     """Read-only: outcomes are recorded on the worklist and through the API (the services)."""
 
     list_display = ["kind", "store", "customer", "status", "result", "due_date", "attempts"]
     list_filter = ["store", "kind", "status", "result"]
     date_hierarchy = "due_date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealercare.core.admin import WrittenByServicesAdmin
+
 from .models import InsurancePolicy, Reminder, ServiceInterval
 
 
@@ -16,12 +18,6 @@ class InsurancePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(WrittenByServicesAdmin):
     list_display = ["send_on", "kind", "stage", "vehicle", "status", "booked_appointment"]
     list_filter = ["kind", "stage", "status", "store"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealercare.core.admin import WrittenByServicesAdmin
+
 from .models import RepairOrder, WorkshopPolicy
 
 
@@ -9,7 +11,7 @@ class WorkshopPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepairOrder)
-class RepairOrderAdmin(admin.ModelAdmin):
+class RepairOrderAdmin(WrittenByServicesAdmin):
     """Read-only: orders change through the workshop pages and the API (the services)."""
 
     list_display = [
@@ -23,9 +25,3 @@ class RepairOrderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["store", "status", "job_type"]
     search_fields = ["number", "vehicle__plate"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
