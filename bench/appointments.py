@@ -12,7 +12,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from recording import result_write, run_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -182,20 +183,8 @@ def main():
         ).count()
         SlotCounter.objects.filter(pk=counter.pk).update(booked=holding)
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     result = {
-        "benchmark": "appointments",
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_commit": commit,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        },
+        **run_facts("appointments"),
         "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite",
         "data_size": data_size,
         "server": "gunicorn, 2 sync workers, loopback",
@@ -210,8 +199,7 @@ def main():
         },
         "target": "slots endpoint median < 20 ms",
     }
-    out = ROOT / "bench" / "results" / f"{result['at'].replace(':', '')[:17]}-appointments.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out = result_write(result)
     b = result["booking"]
     print(f"{'figure':<34}{'min':>8}{'median':>8}{'p95':>8}{'max':>8}")
     for label, figure in [

@@ -9,13 +9,12 @@ Writes bench/results/<utc time>-scheduling.json and prints a table. Run through 
 """
 
 import datetime as dt
-import json
 import os
-import platform
 import statistics
-import subprocess
 import time
 from pathlib import Path
+
+from recording import result_write, run_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 VEHICLES = int(os.environ.get("BENCH_VEHICLES", "150000"))
@@ -97,19 +96,8 @@ def main():
         response = client.get("/follow-ups/")
         page_ms.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     result = {
-        "benchmark": "scheduling",
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_commit": commit,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-        },
+        **run_facts("scheduling"),
         "database": connection.vendor,
         "data_size": {
             "vehicles": Vehicle.objects.count(),
@@ -140,8 +128,7 @@ def main():
         },
         "targets": "daily run < 10 s; second run creates nothing; worklist median < 100 ms",
     }
-    out = ROOT / "bench" / "results" / f"{result['at'].replace(':', '')[:17]}-scheduling.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out = result_write(result)
     print(
         f"first run after install (backlog): {timings['backlog_run_s']} s "
         f"(follow-ups {backlog_follow_ups}, {backlog})"

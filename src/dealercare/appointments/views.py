@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from dealercare.core.context import ip_from_request
 from dealercare.core.errors import DomainError, NotFound
 from dealercare.core.links import customer_link_read
-from dealercare.core.views import form_add_domain_error
+from dealercare.core.views import form_add_domain_error, get_or_404
 from dealercare.customers.models import Customer, Vehicle
 from dealercare.customers.validators import normalize_mobile, validate_mobile
 from dealercare.org.calendar import store_calendar
@@ -164,10 +164,9 @@ def appointment_create(request):
 def appointment_action(request, appointment_id: int, action: str):
     if action not in ACTIONS:
         raise Http404
-    try:
-        appointment = selectors.appointment_get(actor=request.user, appointment_id=appointment_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    appointment = get_or_404(
+        selectors.appointment_get, actor=request.user, appointment_id=appointment_id
+    )
     try:
         ACTIONS[action](appointment=appointment, actor=request.user)
     except DomainError as exc:

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealercare.core.context import ip_from_request
-from dealercare.core.errors import DomainError, NotFound
+from dealercare.core.errors import DomainError
 from dealercare.core.links import customer_link_read
-from dealercare.core.views import form_add_domain_error
+from dealercare.core.views import form_add_domain_error, get_or_404
 from dealercare.customers.models import Customer, Vehicle
 from dealercare.customers.validators import normalize_mobile, normalize_plate, validate_mobile
 from dealercare.org.models import Department, Store
@@ -25,10 +25,7 @@ from .models import Complaint, Severity
 
 
 def _complaint_or_404(request, complaint_id):
-    try:
-        return selectors.complaint_get(actor=request.user, complaint_id=complaint_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return get_or_404(selectors.complaint_get, actor=request.user, complaint_id=complaint_id)
 
 
 @login_required

@@ -1,8 +1,9 @@
 """Helpers shared by page views."""
 
 from django.forms import Form
+from django.http import Http404
 
-from .errors import DomainError
+from .errors import DomainError, NotFound
 
 
 def form_add_domain_error(form: Form, error: DomainError) -> None:
@@ -11,3 +12,12 @@ def form_add_domain_error(form: Form, error: DomainError) -> None:
     if field is None and error.field == "mileage_km" and "mileage_km" in form.fields:
         field = "mileage_km"
     form.add_error(field, error.message)
+
+
+def get_or_404(selector, **kwargs):
+    """A selector's record for a page, or the 404 page when it does not exist or belongs to
+    another store (the same answer in both cases)."""
+    try:
+        return selector(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

@@ -2,14 +2,14 @@ import copy
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dealercare.core.errors import DomainError, NotFound
-from dealercare.core.views import form_add_domain_error
+from dealercare.core.errors import DomainError
+from dealercare.core.views import form_add_domain_error, get_or_404
 from dealercare.org.selectors import current_store_id, store_get
 
 from . import selectors, services
@@ -17,10 +17,7 @@ from .forms import ConsentForm, CustomerCreateForm, CustomerForm, VehicleCreateF
 
 
 def _customer_or_404(request, customer_id):
-    try:
-        return selectors.customer_get(actor=request.user, customer_id=customer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return get_or_404(selectors.customer_get, actor=request.user, customer_id=customer_id)
 
 
 @login_required
@@ -146,10 +143,7 @@ def vehicle_create(request, customer_id: int):
 @login_required
 @permission_required("customers.change_vehicle", raise_exception=True)
 def vehicle_edit(request, vehicle_id: int):
-    try:
-        vehicle = selectors.vehicle_get(actor=request.user, vehicle_id=vehicle_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    vehicle = get_or_404(selectors.vehicle_get, actor=request.user, vehicle_id=vehicle_id)
     form = VehicleForm(request.POST or None, instance=copy.copy(vehicle))
     if request.method == "POST" and form.is_valid():
         try:

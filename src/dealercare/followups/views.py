@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealercare.core.errors import DomainError, NotFound
-from dealercare.core.views import form_add_domain_error
+from dealercare.core.errors import DomainError
+from dealercare.core.views import form_add_domain_error, get_or_404
 from dealercare.customers.selectors import customer_timeline
 from dealercare.org.selectors import current_store_id
 
@@ -66,10 +66,7 @@ def worklist(request):
 
 
 def _task_or_404(request, task_id):
-    try:
-        return selectors.follow_up_get(actor=request.user, task_id=task_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return get_or_404(selectors.follow_up_get, actor=request.user, task_id=task_id)
 
 
 @login_required

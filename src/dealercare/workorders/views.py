@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from dealercare.core.errors import DomainError, NotFound
 from dealercare.core.links import customer_link_read
-from dealercare.core.views import form_add_domain_error
+from dealercare.core.views import form_add_domain_error, get_or_404
 from dealercare.customers.models import Vehicle
 from dealercare.org.selectors import current_store_id, store_get
 
@@ -32,10 +32,9 @@ BOARD_COLUMNS = [
 
 
 def _order_or_404(request, repair_order_id):
-    try:
-        return selectors.repair_order_get(actor=request.user, repair_order_id=repair_order_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return get_or_404(
+        selectors.repair_order_get, actor=request.user, repair_order_id=repair_order_id
+    )
 
 
 @login_required
