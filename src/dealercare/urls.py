@@ -6,10 +6,12 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from .api import api
+from .core import views as core_views
 from .org import views as org_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("healthz/", core_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

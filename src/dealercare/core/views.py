@@ -1,7 +1,7 @@
 """Helpers shared by page views."""
 
 from django.forms import Form
-from django.http import Http404
+from django.http import Http404, JsonResponse
 
 from .errors import DomainError, NotFound
 
@@ -21,3 +21,9 @@ def get_or_404(selector, **kwargs):
         return selector(**kwargs)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def health(request):
+    """For a load balancer or monitor: the process answers. Touches no database, so it is also
+    the benchmarks' ceiling (the cost of our middleware and server alone)."""
+    return JsonResponse({"status": "ok"})
