@@ -162,6 +162,7 @@ class DemoGenerator:
         self,
         *,
         seed: int = 20261126,
+        stores: int = len(STORES),
         customers: int = 3000,
         vehicles: int = 4000,
         appointments_per_day: int = 8,
@@ -172,6 +173,7 @@ class DemoGenerator:
         if vehicles < customers:
             raise ValueError("every demo customer has at least one vehicle")
         self.rng = random.Random(seed)
+        self.store_seeds = STORES[:stores]
         self.customer_count = customers
         self.appointments_per_day = appointments_per_day
         self.history_days = history_days
@@ -232,7 +234,7 @@ class DemoGenerator:
         group, _ = DealerGroup.objects.get_or_create(
             code="ruicheng", defaults={"name": "瑞诚汽车服务集团"}
         )
-        stores = [self._store(group, seed) for seed in STORES]
+        stores = [self._store(group, seed) for seed in self.store_seeds]
         staff = self._staff(stores)
         self._customers_and_vehicles(stores)
         self._bays(stores)

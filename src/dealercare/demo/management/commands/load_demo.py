@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from dealercare.demo.bulk import SIZES, bench_dataset_build
 from dealercare.demo.generator import DEMO_PASSWORD, DemoGenerator, demo_logins
 from dealercare.org.models import Store
 
@@ -23,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when stores already exist"
         )
+        parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            help="a benchmark data set instead (PostgreSQL): S = 1 store, 1 year; M = 12 stores, "
+            "3 years; L = 12 stores, 5 years (1.3 million repair orders)",
+        )
 
     def handle(self, *args, seed, customers, vehicles, history_days, if_empty, **options):
         ro_per_day = options["repair_orders_per_day"]
@@ -31,6 +38,14 @@ class Command(BaseCommand):
             self.stdout.write("Database already has data: demo not loaded.")
             return
         started = time.monotonic()
+        if options["size"]:
+            built = bench_dataset_build(SIZES[options["size"]], seed=seed, log=self.stdout.write)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Data set {built['size']} built in {time.monotonic() - started:.1f} s."
+                )
+            )
+            return
         counts = DemoGenerator(
             seed=seed,
             customers=customers,
