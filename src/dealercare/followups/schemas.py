@@ -33,6 +33,9 @@ class FollowUpOut(Schema):
 
     @staticmethod
     def resolve_complaint_id(obj):
+        # A list annotates it (selectors.with_first_complaint_id): one query for the page.
+        if hasattr(obj, "first_complaint_id"):
+            return obj.first_complaint_id
         complaint = obj.complaints.order_by("pk").first()
         return complaint.pk if complaint else None
 

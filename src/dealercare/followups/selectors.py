@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
@@ -43,6 +43,15 @@ def follow_up_list(
     if assignee_id is not None:
         tasks = tasks.filter(assignee_id=assignee_id)
     return tasks.order_by("due_date", "id")
+
+
+def with_first_complaint_id(tasks: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
+    """Each task's first complaint (a dissatisfied call becomes one) as `first_complaint_id`:
+    a subquery of the list's query, not a query per task."""
+    from dealercare.complaints.models import Complaint
+
+    first = Complaint.objects.filter(follow_up=OuterRef("pk")).order_by("pk").values("pk")[:1]
+    return tasks.annotate(first_complaint_id=Subquery(first))
 
 
 def worklist(
