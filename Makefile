@@ -59,19 +59,22 @@ test-pg: install-dev system-pg
 	REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/0 \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks on PostgreSQL with the demo data (database dealercare_bench); results in bench/results/.
-BENCH_DB := postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/dealercare_bench
+# Benchmarks on PostgreSQL (see bench/README.md): the group-scale data set of size SIZE (S, M or L;
+# built once into database dealercare_bench_<size>, reused after), web and job benchmarks, then
+# the booking benchmark; results in bench/results/.
+SIZE ?= L
+BENCH_DB = postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/$(1)
 bench: install-dev system-pg
+	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	PG_PORT=$(PG_PORT) REDIS_PORT=$(REDIS_PORT) scripts/test-services.sh
-	@runuser -u postgres -- psql -q -h 127.0.0.1 -p $(PG_PORT) -U postgres -tc \
-	  "SELECT 1 FROM pg_database WHERE datname = 'dealercare_bench'" | grep -q 1 || \
-	  runuser -u postgres -- createdb -h 127.0.0.1 -p $(PG_PORT) -U postgres -O dealercare dealercare_bench
-	DATABASE_URL=$(BENCH_DB) DEALERCARE_ENV=development $(PY) bench/appointments.py
-	@runuser -u postgres -- psql -q -h 127.0.0.1 -p $(PG_PORT) -U postgres -tc \
-	  "SELECT 1 FROM pg_database WHERE datname = 'dealercare_bench_l'" | grep -q 1 || \
-	  runuser -u postgres -- createdb -h 127.0.0.1 -p $(PG_PORT) -U postgres -O dealercare dealercare_bench_l
-	DATABASE_URL=postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/dealercare_bench_l \
-	  DEALERCARE_ENV=development $(PY) bench/scheduling.py
+	@size=$$(echo $(SIZE) | tr A-Z a-z); for db in dealercare_bench_$$size dealercare_bench; do \
+	  psql -q -h 127.0.0.1 -p $(PG_PORT) -U dealercare -d postgres -tc \
+	    "SELECT 1 FROM pg_database WHERE datname = '$$db'" | grep -q 1 || \
+	  createdb -h 127.0.0.1 -p $(PG_PORT) -U dealercare $$db; done
+	DATABASE_URL=$(call BENCH_DB,dealercare_bench_$(shell echo $(SIZE) | tr A-Z a-z)) SIZE=$(SIZE) \
+	  DEALERCARE_ENV=development $(PY) bench/run.py
+	DATABASE_URL=$(call BENCH_DB,dealercare_bench) DEALERCARE_ENV=development $(PY) bench/appointments.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
