@@ -95,3 +95,22 @@ def test_kpis_without_data_are_none(register):
     assert selectors.reopen_rate(open_only) is None
     assert selectors.repeat_complaint_rate(open_only) == Decimal("0.0000")
     assert selectors.compensation_per_complaint(open_only) == Decimal("0.00")
+
+
+def test_kpis_by_store_are_each_stores_own_kpis(quality_week, hq_user, store_a):
+    everything = Complaint.objects.all()
+    by_store = selectors.complaint_kpis_by_store(everything)
+    assert set(by_store) == set(everything.values_list("store_id", flat=True))
+    assert len(by_store) == 2
+    for store_id, kpis in by_store.items():
+        assert kpis == selectors.complaint_kpis(everything.filter(store_id=store_id))
+    week = selectors.complaint_kpis_by_store(week_of(quality_week))[store_a.pk]
+    assert week == {
+        "total": 5,
+        "cycle_time": {"mean": Decimal("28.00"), "p90": Decimal("50.00")},
+        "on_time_rate": Decimal("0.5000"),
+        "first_contact_rate": Decimal("0.5000"),
+        "repeat_rate": Decimal("0.2000"),
+        "reopen_rate": Decimal("0.3333"),
+        "compensation_per_complaint": Decimal("70.00"),
+    }

@@ -140,6 +140,22 @@ def test_weekly_report_page_and_excel(quality_week, manager):
     assert values[quality_week["c"][2].number] == "漏装垫片"
 
 
+def test_hq_weekly_report_compares_the_stores(quality_week, hq_user, manager, store_a, client):
+    week_start = dt.date(2026, 11, 2)
+    with time_machine.travel(REPORT_DAY, tick=False):
+        report = selectors.weekly_report(actor=hq_user, store_id=None, week_start=week_start)
+        client.force_login(hq_user)
+        page = client.get("/complaints/weekly/?week=2026-11-02").content.decode()
+        own = manager.get("/complaints/weekly/?week=2026-11-02").content.decode()
+    rows = {row["store"]: row for row in report["by_store"]}
+    assert rows[store_a.name]["total"] == 5
+    assert rows[store_a.name]["on_time_rate"] == Decimal("0.5000")
+    assert sum(row["total"] for row in report["by_store"]) == report["total"]
+    assert 'id="by-store"' in page and store_a.name in page
+    # A store's own report has nothing to compare.
+    assert 'id="by-store"' not in own
+
+
 def test_empty_week(manager, store_manager_a):
     report = selectors.weekly_report(
         actor=store_manager_a, store_id=None, week_start=dt.date(2026, 11, 2)

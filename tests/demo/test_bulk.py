@@ -18,14 +18,13 @@ from dealercare.surveys.models import Item, Response
 from dealercare.surveys.scoring import response_csi
 from dealercare.workorders.models import RepairOrder, RepairOrderLine
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="benchmark data sets are PostgreSQL-only"
-)
 DAYS = 21
 
 
 @pytest.fixture
 def bulk(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("benchmark data sets are PostgreSQL-only (make bench refuses SQLite)")
     DemoGenerator(
         seed=5,
         stores=2,

@@ -163,8 +163,8 @@ def test_invitation_store_scoping(
 def test_results_validation(api_as, manager_a, store_a, store_b):
     client = api_as(manager_a)
     base = "/api/v1/survey-results?month=2026-03-01"
-    assert client.get(base + "&group_by=store").status_code == 422
-    assert client.get(base + "&group_by=store").json()["field"] == "group_by"
+    assert client.get(base + "&group_by=region").status_code == 422
+    assert client.get(base + "&group_by=region").json()["field"] == "group_by"
     assert client.get("/api/v1/survey-results?group_by=item").status_code == 422  # no month
     assert client.get("/api/v1/survey-results?month=2026-13-01").status_code == 422
     assert client.get(base + f"&store_id={store_b.pk}").status_code == 404

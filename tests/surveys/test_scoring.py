@@ -126,8 +126,29 @@ def test_store_scoping_and_hq_totals(march, agent_b, hq_user, store_b):
     assert everything["responses"] == 5
 
 
+def test_hq_ranks_the_stores_of_a_month(march, hq_user, agent_b, store_a, store_b, api_as):
+    ranking = survey_results(actor=hq_user, store_id=None, month=MONTH, group_by="store")
+    # Store A: 4 responses, CSI (82.50 + 96.67 + 50 + 100)/4 = 82.29, NPS (2 − 1)/4 = 25,
+    # 4 of 5 invitations answered; store B: 1 response (16.67, recommend 0), 1 of 1. Best first.
+    assert [
+        (r["key"], r["answers"], r["csi"], r["nps"], r["response_rate"]) for r in ranking["rows"]
+    ] == [
+        (store_a.pk, 4, D("82.29"), D("25.00"), D("0.8000")),
+        (store_b.pk, 1, D("16.67"), D("-100.00"), D("1.0000")),
+    ]
+    assert ranking["responses"] == 5
+    # A store's staff rank only their own store; the API gives HQ the same rows.
+    own = survey_results(actor=agent_b, store_id=None, month=MONTH, group_by="store")
+    assert [r["key"] for r in own["rows"]] == [store_b.pk]
+    body = api_as(hq_user).get("/api/v1/survey-results?month=2026-03-01&group_by=store").json()
+    assert [(r["label"], r["csi"], r["response_rate"]) for r in body["rows"]] == [
+        (store_a.name, "82.29", "0.8000"),
+        (store_b.name, "16.67", "1.0000"),
+    ]
+
+
 def test_no_responses_is_none_not_zero(store_a, manager_a, api_as):
-    for group_by in ("item", "dimension", "advisor"):
+    for group_by in ("item", "dimension", "advisor", "store"):
         empty = survey_results(actor=manager_a, store_id=store_a.pk, month=MONTH, group_by=group_by)
         assert empty["responses"] == 0 and empty["rows"] == []
         assert empty["csi"] is None and empty["nps"] is None and empty["response_rate"] is None

@@ -2,15 +2,17 @@
 
 import datetime as dt
 import math
+from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
 from dealercare.core.kpi import ratio
+from dealercare.org.models import Store
 
-from .models import Complaint
+from .models import Compensation, Complaint, HandlingTicket
 
 Status = Complaint.Status
 RESOLVED = [Status.CONFIRMED, Status.CLOSED]
@@ -75,16 +77,11 @@ def sla_state(complaint: Complaint, now: dt.datetime | None = None) -> dict:
     }
 
 
-def cycle_time_hours(complaints: QuerySet[Complaint]) -> dict[str, Decimal | None]:
-    """Mean and 90th percentile (nearest rank) of hours from registration to closure."""
-    hours = sorted(
-        (closed - created).total_seconds() / 3600
-        for created, closed in complaints.filter(
-            status=Status.CLOSED, closed_at__isnull=False
-        ).values_list("created_at", "closed_at")
-    )
+def _cycle_times(hours: list[float]) -> dict[str, Decimal | None]:
+    """Mean and 90th percentile (nearest rank) of hours."""
     if not hours:
         return {"mean": None, "p90": None}
+    hours = sorted(hours)
     rank = max(math.ceil(0.9 * len(hours)), 1)
     q = Decimal("0.01")
     return {
@@ -93,35 +90,103 @@ def cycle_time_hours(complaints: QuerySet[Complaint]) -> dict[str, Decimal | Non
     }
 
 
+def _closure_hours(complaints: QuerySet[Complaint]) -> dict[int, list[float]]:
+    """Hours from registration to closure of the closed complaints, per store."""
+    hours: dict[int, list[float]] = defaultdict(list)
+    for store_id, created, closed in complaints.filter(
+        status=Status.CLOSED, closed_at__isnull=False
+    ).values_list("store_id", "created_at", "closed_at"):
+        hours[store_id].append((closed - created).total_seconds() / 3600)
+    return hours
+
+
+def cycle_time_hours(complaints: QuerySet[Complaint]) -> dict[str, Decimal | None]:
+    """Mean and 90th percentile (nearest rank) of hours from registration to closure."""
+    return _cycle_times([h for hours in _closure_hours(complaints).values() for h in hours])
+
+
+def _kpi_counts() -> dict:
+    resolved = Q(confirmed_at__isnull=False)
+    return {
+        "total": Count("id"),
+        "resolved": Count("id", filter=resolved),
+        "on_time": Count("id", filter=resolved & Q(confirmed_at__lte=F("resolution_due"))),
+        # Settled at the first contact: resolved without a handling ticket.
+        "first_contact": Count(
+            "id",
+            filter=resolved & ~Exists(HandlingTicket.objects.filter(complaint=OuterRef("pk"))),
+        ),
+        "repeats": Count("id", filter=Q(is_repeat=True)),
+        "ever_resolved": Count("id", filter=resolved | Q(reopen_count__gt=0)),
+        "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    }
+
+
+def _kpis(counts: dict, compensation, hours: list[float]) -> dict:
+    total = counts["total"]
+    return {
+        "total": total,
+        "cycle_time": _cycle_times(hours),
+        "on_time_rate": ratio(counts["on_time"], counts["resolved"]),
+        "first_contact_rate": ratio(counts["first_contact"], counts["resolved"]),
+        "repeat_rate": ratio(counts["repeats"], total),
+        "reopen_rate": ratio(counts["reopened"], counts["ever_resolved"]),
+        "compensation_per_complaint": (
+            (Decimal(compensation or 0) / total).quantize(Decimal("0.01")) if total else None
+        ),
+    }
+
+
+def complaint_kpis(complaints: QuerySet[Complaint]) -> dict:
+    """The complaint KPIs of a set of complaints (DOMAIN.md), in three queries whatever its
+    size: cycle time, on-time resolution, first-contact resolution, repeat and reopen rates,
+    compensation per complaint."""
+    complaints = complaints.order_by()
+    spent = Compensation.objects.filter(complaint__in=complaints).aggregate(s=Sum("amount"))["s"]
+    hours = [h for values in _closure_hours(complaints).values() for h in values]
+    return _kpis(complaints.aggregate(**_kpi_counts()), spent, hours)
+
+
+def complaint_kpis_by_store(complaints: QuerySet[Complaint]) -> dict[int, dict]:
+    """complaint_kpis for each store in the set (HQ's comparison), in three queries."""
+    complaints = complaints.order_by()
+    counts = {
+        row["store_id"]: row for row in complaints.values("store_id").annotate(**_kpi_counts())
+    }
+    spent = dict(
+        Compensation.objects.filter(complaint__in=complaints)
+        .values("complaint__store_id")
+        .annotate(s=Sum("amount"))
+        .values_list("complaint__store_id", "s")
+    )
+    hours = _closure_hours(complaints)
+    return {
+        store_id: _kpis(row, spent.get(store_id), hours.get(store_id, []))
+        for store_id, row in counts.items()
+    }
+
+
 def on_time_resolution_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Resolved (customer confirmed) by the resolution deadline ÷ resolved."""
-    resolved = complaints.filter(confirmed_at__isnull=False)
-    return ratio(resolved.filter(confirmed_at__lte=F("resolution_due")).count(), resolved.count())
+    return complaint_kpis(complaints)["on_time_rate"]
 
 
 def first_contact_resolution_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Resolved without a handling ticket (settled at the first contact) ÷ resolved."""
-    resolved = complaints.filter(confirmed_at__isnull=False)
-    return ratio(resolved.filter(tickets__isnull=True).count(), resolved.count())
+    return complaint_kpis(complaints)["first_contact_rate"]
 
 
 def repeat_complaint_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
-    counts = complaints.aggregate(total=Count("id"), repeat=Count("id", filter=Q(is_repeat=True)))
-    return ratio(counts["repeat"], counts["total"])
+    return complaint_kpis(complaints)["repeat_rate"]
 
 
 def reopen_rate(complaints: QuerySet[Complaint]) -> Decimal | None:
     """Complaints reopened at least once ÷ complaints that were ever resolved."""
-    ever_resolved = complaints.filter(Q(confirmed_at__isnull=False) | Q(reopen_count__gt=0))
-    return ratio(ever_resolved.filter(reopen_count__gt=0).count(), ever_resolved.count())
+    return complaint_kpis(complaints)["reopen_rate"]
 
 
 def compensation_per_complaint(complaints: QuerySet[Complaint]) -> Decimal | None:
-    total = complaints.count()
-    if not total:
-        return None
-    spent = complaints.aggregate(s=Sum("compensations__amount"))["s"] or Decimal("0")
-    return (Decimal(spent) / total).quantize(Decimal("0.01"))
+    return complaint_kpis(complaints)["compensation_per_complaint"]
 
 
 def weekly_report(*, actor, store_id: int | None, week_start: dt.date) -> dict:
@@ -133,12 +198,14 @@ def weekly_report(*, actor, store_id: int | None, week_start: dt.date) -> dict:
         created_at__gte=start, created_at__lt=start + dt.timedelta(days=7)
     )
 
+    kpis = complaint_kpis(week)
+
     def grouped(field):
         return list(week.values(field).annotate(n=Count("id")).order_by("-n", field))
 
     return {
         "week_start": week_start,
-        "total": week.count(),
+        "total": kpis["total"],
         "by_category": grouped("category"),
         "by_severity": grouped("severity"),
         "by_department": list(
@@ -148,9 +215,35 @@ def weekly_report(*, actor, store_id: int | None, week_start: dt.date) -> dict:
             .order_by("-n")
         ),
         "root_causes": list(week.exclude(root_cause="").values_list("number", "root_cause")),
-        "cycle_time": cycle_time_hours(week),
+        "cycle_time": kpis["cycle_time"],
         "overdue": list(complaint_list(actor=actor, store_id=store_id, overdue=True)[:50]),
         "compensation_total": week.aggregate(s=Sum("compensations__amount"))["s"] or Decimal("0"),
-        "repeat_rate": repeat_complaint_rate(week),
-        "on_time_rate": on_time_resolution_rate(week),
+        "repeat_rate": kpis["repeat_rate"],
+        "on_time_rate": kpis["on_time_rate"],
+        "kpis": kpis,
+        # HQ's meeting compares the stores; a store's own report has only itself.
+        "by_store": _by_store(week) if store_id is None else [],
     }
+
+
+def _by_store(complaints: QuerySet[Complaint]) -> list[dict]:
+    kpis = complaint_kpis_by_store(complaints)
+    if len(kpis) < 2:
+        return []  # one store's report: its figures are the report itself
+    names = dict(Store.objects.filter(pk__in=kpis).values_list("pk", "name"))
+    return sorted(
+        (
+            {
+                "store_id": pk,
+                "store": names[pk],
+                **row,
+                # In the table's column order.
+                "rates": [
+                    row[k]
+                    for k in ("on_time_rate", "first_contact_rate", "repeat_rate", "reopen_rate")
+                ],
+            }
+            for pk, row in kpis.items()
+        ),
+        key=lambda row: (-row["total"], row["store"]),
+    )

@@ -135,10 +135,10 @@ class ResultsQuery(Schema):
 def survey_results(request, query: Query[ResultsQuery]):
     """CSI, NPS and response rate of a month, with rows per item, dimension or advisor."""
     require_permission(request.auth, "surveys.view_response")
-    if query.group_by not in {"item", "dimension", "advisor"}:
+    if query.group_by not in selectors.GROUPINGS:
         raise ValidationFailed(
-            "group_by 应为 item、dimension 或 advisor。",
-            "group_by must be item, dimension or advisor.",
+            "group_by 应为 item、dimension、advisor 或 store。",
+            "group_by must be item, dimension, advisor or store.",
             field="group_by",
         )
     if query.store_id is not None:

@@ -91,6 +91,7 @@ class ResultRowOut(Schema):
     answers: int
     csi: Decimal | None
     nps: Decimal | None = None
+    response_rate: Decimal | None = None  # rows per store
 
 
 class ResultsOut(Schema):

@@ -34,3 +34,29 @@ def mean(values) -> Decimal | None:
     if not values:
         return None
     return (sum(values, Decimal("0")) / len(values)).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def mean_of(total, count: int) -> Decimal | None:
+    """`mean` from a sum and a count (as a database aggregates them)."""
+    if not count:
+        return None
+    return (Decimal(total) / count).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def nps_of(promoters: int, detractors: int, answers: int) -> Decimal | None:
+    """`nps` from counts of promoters (9-10), detractors (0-6) and all answers."""
+    if not answers:
+        return None
+    return (Decimal(promoters - detractors) * 100 / answers).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def weighted_csi(groups) -> Decimal | None:
+    """`response_csi` over many answers given per item as (weight, sum of scores, number of
+    answers, max score): the same weighted share, without a row per answer."""
+    weighted = total_weight = Decimal("0")
+    for weight, score_sum, answers, maximum in groups:
+        weighted += weight * Decimal(score_sum) / Decimal(maximum)
+        total_weight += weight * answers
+    if not total_weight:
+        return None
+    return (weighted / total_weight * 100).quantize(TWO, rounding=ROUND_HALF_UP)

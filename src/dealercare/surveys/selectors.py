@@ -5,10 +5,15 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dealercare.org.models import StaffProfile, Store
 
 from .models import Answer, Dimension, Invitation, Item, Response
-from .scoring import mean, nps, response_csi
+from .scoring import mean_of, nps_of, weighted_csi
+
+GROUPINGS = ("item", "dimension", "advisor", "store")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -23,82 +28,158 @@ def responses_in(*, actor, store_id: int | None, month: dt.date) -> QuerySet[Res
     return Response.objects.visible_to(actor).in_store(store_id).filter(month=month_start(month))
 
 
-def response_rate(*, actor, store_id: int | None, month: dt.date) -> Decimal | None:
-    start = month_start(month)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    invited = (
+def _invited(*, actor, store_id: int | None, month: dt.date) -> QuerySet[Invitation]:
+    start, end = _month_bounds(month)
+    return (
         Invitation.objects.visible_to(actor)
         .in_store(store_id)
-        .filter(send_after__date__gte=start, send_after__date__lt=end)
+        .filter(send_after__gte=start, send_after__lt=end)
     )
-    total = invited.count()
-    if not total:
+
+
+INVITED_ANSWERED = {"invited": Count("id"), "answered": Count("response")}
+
+
+def _rate(counts: dict) -> Decimal | None:
+    if not counts["invited"]:
         return None
-    answered = invited.filter(response__isnull=False).count()
-    return (Decimal(answered) / total).quantize(Decimal("0.0001"))
+    return (Decimal(counts["answered"]) / counts["invited"]).quantize(Decimal("0.0001"))
+
+
+def response_rate(*, actor, store_id: int | None, month: dt.date) -> Decimal | None:
+    """Invitations of the month answered ÷ invitations of the month."""
+    return _rate(
+        _invited(actor=actor, store_id=store_id, month=month).aggregate(**INVITED_ANSWERED)
+    )
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month as a time range in the local zone (a range, so the send_after index serves)."""
+    start = month_start(month)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, zone),
+        dt.datetime.combine(end, dt.time.min, zone),
+    )
+
+
+def _csi_nps() -> dict:
+    """Sums and counts from which CSI (mean of the responses' CSI) and NPS are computed."""
+    return {
+        "responses": Count("id"),
+        "csi_sum": Sum("csi"),
+        "csi_count": Count("csi"),
+        "recommenders": Count("recommend"),
+        "promoters": Count("id", filter=Q(recommend__gte=9)),
+        "detractors": Count("id", filter=Q(recommend__lte=6)),
+    }
+
+
+def _figures(totals: dict) -> dict:
+    return {
+        "csi": mean_of(totals["csi_sum"], totals["csi_count"]),
+        "nps": nps_of(totals["promoters"], totals["detractors"], totals["recommenders"]),
+    }
 
 
 def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str = "item") -> dict:
     """Overall CSI (mean of the responses' CSI), NPS, response rate, and rows per item,
-    dimension or advisor. A group without answers has None, not 0."""
-    responses = list(
-        responses_in(actor=actor, store_id=store_id, month=month).select_related(
-            "advisor__staff_profile"
-        )
-    )
+    dimension or advisor. A group without answers has None, not 0. Sums and counts come from
+    the database (a month of a large group is tens of thousands of answers); the rounding is
+    the scoring module's, so the figures equal those computed response by response."""
+    responses = responses_in(actor=actor, store_id=store_id, month=month)
+    totals = responses.aggregate(**_csi_nps())
     overall = {
-        "responses": len(responses),
-        "csi": mean(r.csi for r in responses),
-        "nps": nps([r.recommend for r in responses if r.recommend is not None]),
+        "responses": totals["responses"],
+        **_figures(totals),
         "response_rate": response_rate(actor=actor, store_id=store_id, month=month),
     }
-    answers = list(
-        Answer.objects.filter(
-            response__in=[r.pk for r in responses], score__isnull=False
-        ).select_related("item")
-    )
     rows = []
     if group_by in {"item", "dimension"}:
+        per_item = {
+            row["item_id"]: row
+            for row in Answer.objects.filter(
+                response__in=responses,
+                score__isnull=False,
+                item__item_type__in=[Item.Type.SCALE5, Item.Type.SCALE10],
+            )
+            .values("item_id")
+            .annotate(answers=Count("id"), score_sum=Sum("score"))
+            .order_by()
+        }
         groups: dict = defaultdict(list)
         order: dict = {}
-        for answer in answers:
-            if not answer.item.scored:
-                continue
-            key = answer.item.text if group_by == "item" else answer.item.dimension
-            order.setdefault(key, answer.item.position if group_by == "item" else key)
-            # A dimension's CSI weighs its items like the response CSI does.
-            groups[key].append((answer.item.weight, answer.score, answer.item.max_score))
+        for item in Item.objects.filter(pk__in=per_item):
+            key = item.text if group_by == "item" else item.dimension
+            order.setdefault(key, item.position if group_by == "item" else key)
+            groups[key].append((item, per_item[item.pk]))
         # Items in questionnaire order; dimensions by name.
-        for key, scored in sorted(groups.items(), key=lambda pair: order[pair[0]]):
+        for key, members in sorted(groups.items(), key=lambda pair: order[pair[0]]):
             label = key if group_by == "item" else str(Dimension(key).label) if key else "—"
             rows.append(
                 {
                     "key": key,
                     "label": label,
-                    "answers": len(scored),
-                    "csi": response_csi(scored),
+                    "answers": sum(row["answers"] for _, row in members),
+                    "csi": weighted_csi(
+                        (item.weight, row["score_sum"], row["answers"], item.max_score)
+                        for item, row in members
+                    ),
                 }
             )
     elif group_by == "advisor":
-        groups = defaultdict(list)
-        for response in responses:
-            groups[response.advisor].append(response)
-        for advisor, items in groups.items():
-            name = (
-                advisor.staff_profile.display_name
-                if advisor and hasattr(advisor, "staff_profile")
-                else "—"
-            )
+        per_advisor = responses.values("advisor_id").annotate(**_csi_nps()).order_by("advisor_id")
+        names = dict(
+            StaffProfile.objects.filter(
+                user_id__in=[row["advisor_id"] for row in per_advisor if row["advisor_id"]]
+            ).values_list("user_id", "display_name")
+        )
+        for row in per_advisor:
             rows.append(
                 {
-                    "key": advisor.pk if advisor else None,
-                    "label": name,
-                    "answers": len(items),
-                    "csi": mean(r.csi for r in items),
-                    "nps": nps([r.recommend for r in items if r.recommend is not None]),
+                    "key": row["advisor_id"],
+                    "label": names.get(row["advisor_id"], "—"),
+                    "answers": row["responses"],
+                    **_figures(row),
                 }
             )
+    elif group_by == "store":
+        rows = _store_rows(actor=actor, store_id=store_id, month=month, responses=responses)
     return {**overall, "month": month_start(month), "group_by": group_by, "rows": rows}
+
+
+def _store_rows(*, actor, store_id, month, responses) -> list[dict]:
+    """The stores side by side (HQ's monthly ranking): best CSI first, stores without
+    answers last."""
+    figures = {
+        row["store_id"]: row
+        for row in responses.values("store_id").annotate(**_csi_nps()).order_by()
+    }
+    invited = {
+        row["store_id"]: row
+        for row in _invited(actor=actor, store_id=store_id, month=month)
+        .values("store_id")
+        .annotate(**INVITED_ANSWERED)
+        .order_by()
+    }
+    names = dict(
+        Store.objects.filter(pk__in=figures.keys() | invited.keys()).values_list("pk", "name")
+    )
+    rows = []
+    for pk, name in names.items():
+        row = figures.get(pk)
+        rows.append(
+            {
+                "key": pk,
+                "label": name,
+                "answers": row["responses"] if row else 0,
+                **(_figures(row) if row else {"csi": None, "nps": None}),
+                "response_rate": _rate(invited[pk]) if pk in invited else None,
+            }
+        )
+    rows.sort(key=lambda r: (r["csi"] is None, -(r["csi"] or 0), r["label"]))
+    return rows
 
 
 def weakest_items(

@@ -34,7 +34,7 @@ def _month(request) -> dt.date:
 def results(request):
     month = _month(request)
     group_by = request.GET.get("group_by", "item")
-    if group_by not in {"item", "dimension", "advisor"}:
+    if group_by not in selectors.GROUPINGS:
         group_by = "item"
     store_id = current_store_id(request)
     data = selectors.survey_results(
