@@ -2,7 +2,8 @@
 
 import re
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from dealercare.core.errors import NotFound
 
@@ -10,33 +11,45 @@ from .models import Consent, Customer, CustomerEvent, Vehicle
 from .validators import normalize_plate
 
 
-def customer_search_filter(q: str) -> Q:
-    """Name, mobile (any part), plate or VIN; one definition for the API and the pages."""
-    q = (q or "").strip()
-    if not q:
-        return Q()
-    compact = normalize_plate(q)
-    condition = Q(name__icontains=q)
+def customer_search_ids(*, customers: QuerySet[Customer], vehicles: QuerySet[Vehicle], q: str):
+    """The ids of the customers whose name, mobile (any part), plate or VIN contains `q`; one
+    definition for the API and the pages.
+
+    A union of one query per field, not one query with OR across a join: on PostgreSQL each
+    part is answered by its own trigram index (migration 0006), and the planner cannot
+    misjudge an OR of a LIKE and a subquery into a scan of every customer."""
+    compact = normalize_plate(q)  # plates and VINs are stored in this form
+    parts = [customers.filter(name__icontains=q).order_by().values("pk")]
     digits = re.sub(r"\D", "", q)
     if digits and len(digits) >= 4 and len(digits) == len(q.replace(" ", "")):
-        condition |= Q(mobile__contains=digits)
+        parts.append(customers.filter(mobile__contains=digits).order_by().values("pk"))
     if len(compact) >= 3:
-        condition |= Q(vehicles__plate__icontains=compact)
+        parts.append(vehicles.filter(plate__contains=compact).order_by().values("owner_id"))
     if len(compact) >= 6:
-        condition |= Q(vehicles__vin__icontains=compact)
-    return condition
+        parts.append(vehicles.filter(vin__contains=compact).order_by().values("owner_id"))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def customer_list(*, actor, store_id: int | None = None, q: str = "") -> QuerySet[Customer]:
     customers = Customer.objects.visible_to(actor).in_store(store_id)
+    q = (q or "").strip()
     if q:
-        matching = Customer.objects.filter(customer_search_filter(q)).values("pk")
-        customers = customers.filter(pk__in=matching)
-    # An explicit order: Django drops Meta.ordering from GROUP BY queries, and paging an
-    # unordered list repeats and skips rows.
+        vehicles = Vehicle.objects.visible_to(actor).in_store(store_id)
+        customers = customers.filter(
+            pk__in=customer_search_ids(customers=customers, vehicles=vehicles, q=q)
+        )
+    # Counted per listed row (a subquery), not by joining every vehicle and grouping: the
+    # page needs 50 counts, and the join made the planner scan all vehicles for them.
+    vehicle_count = (
+        Vehicle.objects.filter(owner=OuterRef("pk"))
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         customers.select_related("store")
-        .annotate(vehicle_count=Count("vehicles"))
+        .annotate(vehicle_count=Coalesce(Subquery(vehicle_count), 0))
         .order_by("-created_at", "-id")
     )
 
@@ -75,7 +88,7 @@ def vehicle_list(
         vehicles = vehicles.filter(owner_id=owner_id)
     if q:
         compact = normalize_plate(q)
-        vehicles = vehicles.filter(Q(plate__icontains=compact) | Q(vin__icontains=compact))
+        vehicles = vehicles.filter(Q(plate__contains=compact) | Q(vin__contains=compact))
     return vehicles
 
 
