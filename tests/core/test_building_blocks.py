@@ -72,3 +72,16 @@ def test_heartbeat_job_is_shown_in_the_staff_header(agent_a):
     page = client.get("/customers/").content.decode()
     assert "任务进程未运行" not in page
     assert "前在线" in page
+
+
+def test_choice_labels_follow_the_active_language():
+    from django.utils import translation
+
+    from dealercare.followups.models import FollowUpTask
+
+    task = FollowUpTask(kind="after_service")
+    with translation.override("zh-hans"):
+        assert task.get_kind_display() == "维修保养回访"
+    with translation.override("en"):
+        assert task.get_kind_display() == "Post-service follow-up"
+    assert FollowUpTask(kind="not_a_kind").get_kind_display() == "not_a_kind"

@@ -116,6 +116,23 @@ def test_worklist_page_shows_rows_in_order_with_overdue_marked_and_masked_phones
     assert today.repair_order.advisor.staff_profile.display_name in html
 
 
+def test_worklist_pages_keep_the_order_across_pages(worklist_tasks, agent_a, monkeypatch):
+    from dealercare.followups import views
+
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 2)
+    client = Client()
+    client.force_login(agent_a)
+    names = {task.pk: name for name, task in worklist_tasks.items()}
+    seen = []
+    with time_machine.travel(MONDAY, tick=False):
+        for number in (1, 2, 3):
+            html = client.get(f"/follow-ups/?page={number}").content.decode()
+            seen += [names[int(pk)] for pk in re.findall(r'id="task-(\d+)"', html)]
+            assert f"{number} / 3" in html
+    assert seen == ["today", "older", "overdue", "retry", "upcoming"]
+    assert 'href="?kind=&page=2"' in html  # the last page links back
+
+
 def test_worklist_filters_by_kind(worklist_tasks, agent_a, store_a):
     FollowUpTask.objects.filter(pk=worklist_tasks["upcoming"].pk).update(kind="home_visit")
     tasks = selectors.worklist(actor=agent_a, store_id=None, kind="home_visit", today=MONDAY.date())

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dealercare.core.codes import ServiceType
-from dealercare.core.models import TimeStampedModel
+from dealercare.core.models import ChoiceLabels, TimeStampedModel
 from dealercare.core.scoping import StoreScopedQuerySet
 
 
@@ -255,7 +255,7 @@ class SlotCounter(models.Model):
         )
 
 
-class AppointmentEvent(models.Model):
+class AppointmentEvent(ChoiceLabels):
     """Every state change of an appointment (who, when, from which state to which)."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dealercare.core.models import TimeStampedModel
+from dealercare.core.models import ChoiceLabels, TimeStampedModel
 from dealercare.core.money import MoneyField
 from dealercare.core.scoping import StoreScopedQuerySet
 
@@ -172,7 +172,7 @@ class Complaint(TimeStampedModel):
         return self.status in {self.Status.CONFIRMED, self.Status.CLOSED}
 
 
-class HandlingTicket(models.Model):
+class HandlingTicket(ChoiceLabels):
     """The handling ticket (处理单) a department's supervisor signs and answers."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="tickets")
@@ -201,7 +201,7 @@ class HandlingTicket(models.Model):
         return f"{self.complaint} → {self.department}"
 
 
-class Compensation(models.Model):
+class Compensation(ChoiceLabels):
     class Kind(models.TextChoices):
         FREE_INSPECTION = "free_inspection", _("免费检测")
         LABOUR_VOUCHER = "labour_voucher", _("工时券")
@@ -232,7 +232,7 @@ class Compensation(models.Model):
         return f"{self.get_kind_display()} ¥{self.amount}"
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(ChoiceLabels):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -251,7 +251,7 @@ class ComplaintEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.from_status}→{self.to_status}"
 
 
-class Escalation(models.Model):
+class Escalation(ChoiceLabels):
     """One rung of the escalation ladder reached; exists once per complaint, target and level."""
 
     class Target(models.TextChoices):

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dealercare.core.masking import mask_phone
-from dealercare.core.models import TimeStampedModel
+from dealercare.core.models import ChoiceLabels, TimeStampedModel
 from dealercare.core.scoping import StoreScopedQuerySet
 
 from .validators import validate_mobile, validate_plate, validate_vin
@@ -195,7 +195,7 @@ class Consent(models.Model):
         return f"{self.get_purpose_display()}: {'✓' if self.granted else '✗'}"
 
 
-class CustomerEvent(models.Model):
+class CustomerEvent(ChoiceLabels):
     """An event on the customer's timeline; every state change writes one (never edited)."""
 
     class Kind(models.TextChoices):

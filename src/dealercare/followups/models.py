@@ -112,6 +112,10 @@ class FollowUpTask(TimeStampedModel):
         indexes = [
             models.Index(fields=["store", "status", "next_attempt_on"]),
             models.Index(fields=["store", "kind", "status"]),
+            # Lists by status in due order (the API's, the worklist's), and the daily summary's
+            # tasks finished on a day: without them PostgreSQL walks all history for a page.
+            models.Index(fields=["store", "status", "due_date", "id"]),
+            models.Index(fields=["store", "done_at"]),
         ]
 
     def __str__(self):

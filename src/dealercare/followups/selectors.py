@@ -7,6 +7,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
+from dealercare.core.periods import local_day
 
 from .models import FollowUpTask
 
@@ -115,16 +116,20 @@ def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) ->
     (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue, the
     reminders sent and the bookings they brought."""
     day = day or timezone.localdate()
+    start, end = local_day(day)
     tasks = follow_up_list(actor=actor, store_id=store_id)
-    finished = tasks.filter(done_at__date=day, status__in=[Status.DONE, Status.CLOSED_UNREACHABLE])
-    called = tasks.filter(attempt_log__at__date=day).distinct()
+    finished = tasks.filter(
+        done_at__gte=start, done_at__lt=end, status__in=[Status.DONE, Status.CLOSED_UNREACHABLE]
+    )
+    called = tasks.filter(attempt_log__at__gte=start, attempt_log__at__lt=end).distinct()
     return DailySummary(
         day=day,
         done=finished.count(),
         on_time=finished.filter(done_at__date__lte=F("due_date")).count(),
         attempted=called.count(),
         contacted=called.filter(
-            attempt_log__at__date=day,
+            attempt_log__at__gte=start,
+            attempt_log__at__lt=end,
             attempt_log__result__in=[Result.SATISFIED, Result.DISSATISFIED],
         )
         .distinct()
@@ -141,11 +146,12 @@ def _reminder_figures(*, actor, store_id: int | None, day: dt.date) -> dict[str,
     from dealercare.reminders.models import Reminder
 
     reminders = Reminder.objects.visible_to(actor).in_store(store_id)
-    since = day - dt.timedelta(days=30)
+    day_start, day_end = local_day(day)
+    month_start, _ = local_day(day - dt.timedelta(days=29))
     return {
-        "reminders_sent": reminders.filter(sent_at__date=day).count(),
+        "reminders_sent": reminders.filter(sent_at__gte=day_start, sent_at__lt=day_end).count(),
         "reminder_bookings": reminders.filter(
-            sent_at__date__gt=since, sent_at__date__lte=day, booked_appointment__isnull=False
+            sent_at__gte=month_start, sent_at__lt=day_end, booked_appointment__isnull=False
         )
         .values("booked_appointment")
         .distinct()

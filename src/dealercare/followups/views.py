@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from .forms import OutcomeForm
 from .models import FollowUpTask
 from .scripts import script_lines
 
+WORKLIST_PAGE_SIZE = 50
 WORKLIST_COLUMNS = [
     "id",
     "kind",
@@ -43,17 +45,20 @@ def worklist(request):
     if kind not in FollowUpTask.Kind.values:
         kind = ""
     today = timezone.localdate()
-    # Only the columns the rows show: an agent's list is read all day long.
-    tasks = list(
+    # Only the columns the rows show: an agent's list is read all day long. A page holds more
+    # than a day's calls of one agent; the rest (upcoming days) are on the next pages.
+    tasks = (
         selectors.worklist(
             actor=request.user, store_id=current_store_id(request), kind=kind, today=today
         )
         .select_related(None)
         .select_related("customer", "vehicle", "repair_order__advisor__staff_profile")
-        .only(*WORKLIST_COLUMNS)[:200]
+        .only(*WORKLIST_COLUMNS)
     )
+    page = Paginator(tasks, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "tasks": tasks,
+        "tasks": page.object_list,
+        "page": page,
         "kind": kind,
         "kinds": FollowUpTask.Kind.choices,
         "today": today,

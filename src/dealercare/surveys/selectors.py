@@ -6,8 +6,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
+from dealercare.core.periods import local_days
 from dealercare.org.models import StaffProfile, Store
 
 from .models import Answer, Dimension, Invitation, Item, Response
@@ -54,14 +54,8 @@ def response_rate(*, actor, store_id: int | None, month: dt.date) -> Decimal | N
 
 
 def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The month as a time range in the local zone (a range, so the send_after index serves)."""
     start = month_start(month)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    zone = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, zone),
-        dt.datetime.combine(end, dt.time.min, zone),
-    )
+    return local_days(start, (start + dt.timedelta(days=32)).replace(day=1))
 
 
 def _csi_nps() -> dict:

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dealercare.core.codes import ServiceType
-from dealercare.core.models import TimeStampedModel
+from dealercare.core.models import ChoiceLabels, TimeStampedModel
 from dealercare.core.money import MoneyField, to_money
 from dealercare.core.scoping import StoreScopedQuerySet
 
@@ -102,7 +102,7 @@ class RepairOrder(TimeStampedModel):
         return self.status not in {self.Status.DELIVERED, self.Status.CANCELLED}
 
 
-class RepairOrderLine(models.Model):
+class RepairOrderLine(ChoiceLabels):
     """A labour line (hours × rate) or a parts line (quantity × unit price) of the estimate."""
 
     class Kind(models.TextChoices):
@@ -141,7 +141,7 @@ class RepairOrderLine(models.Model):
         return to_money(Decimal(units) * Decimal(self.unit_price))
 
 
-class AddOn(models.Model):
+class AddOn(ChoiceLabels):
     """An add-on item (增项) found during the repair; charged only once the owner approves."""
 
     class Decision(models.TextChoices):
@@ -196,7 +196,7 @@ class AddOn(models.Model):
         return f"{self.name} ¥{self.price}"
 
 
-class RepairOrderEvent(models.Model):
+class RepairOrderEvent(ChoiceLabels):
     """Every state change of a repair order and every add-on decision: who, when, what."""
 
     repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="events")
