@@ -137,6 +137,10 @@ def test_hq_ranks_the_stores_of_a_month(march, hq_user, agent_b, store_a, store_
         (store_b.pk, 1, D("16.67"), D("-100.00"), D("1.0000")),
     ]
     assert ranking["responses"] == 5
+    # The overall figures are the stores' added up: the same as any other grouping's.
+    by_item = survey_results(actor=hq_user, store_id=None, month=MONTH, group_by="item")
+    overall = ("responses", "csi", "nps", "response_rate")
+    assert {k: ranking[k] for k in overall} == {k: by_item[k] for k in overall}
     # A store's staff rank only their own store; the API gives HQ the same rows.
     own = survey_results(actor=agent_b, store_id=None, month=MONTH, group_by="store")
     assert [r["key"] for r in own["rows"]] == [store_b.pk]

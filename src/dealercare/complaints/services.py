@@ -21,7 +21,7 @@ from dealercare.core.numbering import human_number
 from dealercare.core.workdays import WorkCalendar
 from dealercare.customers.models import Customer, CustomerEvent
 from dealercare.customers.services import customer_timeline_add
-from dealercare.notifications.services import message_send
+from dealercare.notifications.services import message_send, messages_queue
 from dealercare.org.calendar import store_calendar
 from dealercare.org.models import Department, Store
 
@@ -58,7 +58,12 @@ MEDIA_WORDS = ["媒体", "记者", "曝光", "微博", "抖音", "小红书", "�
 
 def sla_policy(store: Store, severity: str) -> SlaPolicy:
     policy = SlaPolicy.objects.filter(store=store, severity=severity).first()
-    return policy or SlaPolicy(store=store, severity=severity, **DEFAULT_SLA[Severity(severity)])
+    return policy or _default_policy(store, severity)
+
+
+def _default_policy(store: Store, severity: str) -> SlaPolicy:
+    """The targets of a store without its own row (not saved)."""
+    return SlaPolicy(store=store, severity=severity, **DEFAULT_SLA[Severity(severity)])
 
 
 def deadline(calendar: WorkCalendar, start: dt.datetime, minutes: int, clock: str) -> dt.datetime:
@@ -136,15 +141,20 @@ def _staff_with_roles(store: Store, roles: list[str], *, hq: bool = False) -> li
 
 
 def _notify_staff(complaint: Complaint, staff: list[User], *, key: str, headline: str) -> list[str]:
-    for user in staff:
-        message_send(
-            store=complaint.store,
-            channel="outbox",
-            recipient=f"{user.staff_profile.display_name}（{user.get_username()}）",
-            template="complaint_staff_alert",
-            idempotency_key=f"complaint:{complaint.pk}:{key}:{user.pk}",
-            context={"store": complaint.store, "complaint": complaint, "headline": headline},
-        )
+    """One alert per person, queued in one insert (an escalation run may alert many)."""
+    messages_queue(
+        [
+            {
+                "store": complaint.store,
+                "channel": "outbox",
+                "recipient": f"{user.staff_profile.display_name}（{user.get_username()}）",
+                "template": "complaint_staff_alert",
+                "idempotency_key": f"complaint:{complaint.pk}:{key}:{user.pk}",
+                "context": {"store": complaint.store, "complaint": complaint, "headline": headline},
+            }
+            for user in staff
+        ]
+    )
     return [user.get_username() for user in staff]
 
 
@@ -545,8 +555,9 @@ def escalations_scan(*, now: dt.datetime | None = None) -> int:
         )
     }
     calendars = {}
+    staff: dict = {}  # who is alerted, per store and rung: looked up once per run
     for complaint in open_complaints:
-        policy = policies.get((complaint.store_id, complaint.severity)) or sla_policy(
+        policy = policies.get((complaint.store_id, complaint.severity)) or _default_policy(
             complaint.store, complaint.severity
         )
         if complaint.store_id not in calendars:
@@ -573,25 +584,25 @@ def escalations_scan(*, now: dt.datetime | None = None) -> int:
             for level in levels:
                 # Known rungs are skipped; a concurrent run is stopped by the unique row.
                 if (complaint.pk, target, level) not in reached:
-                    created += _escalate(complaint, target, level, now)
+                    created += _escalate(complaint, target, level, now, staff)
     return created
 
 
-def _escalate(complaint, target, level, now) -> int:
+def _escalate(complaint, target, level, now, staff_cache: dict) -> int:
+    roles = (
+        ("cs_manager", "aftersales_manager")
+        if level == Escalation.Level.AT_RISK
+        else ("store_manager",)
+    )
+    hq = level == Escalation.Level.BREACHED and complaint.severity == Severity.CRITICAL
+    key = (complaint.store_id, roles, hq)
+    if key not in staff_cache:
+        staff_cache[key] = _staff_with_roles(complaint.store, list(roles), hq=hq)
+    staff = staff_cache[key]
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
                 complaint=complaint, target=target, level=level, at=now
-            )
-            roles = (
-                ["cs_manager", "aftersales_manager"]
-                if level == Escalation.Level.AT_RISK
-                else ["store_manager"]
-            )
-            staff = _staff_with_roles(
-                complaint.store,
-                roles,
-                hq=level == Escalation.Level.BREACHED and complaint.severity == Severity.CRITICAL,
             )
             label = Escalation.Target(target).label
             headline = f"{label}{'即将超时' if level == Escalation.Level.AT_RISK else '已超时'}"

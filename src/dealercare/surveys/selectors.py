@@ -83,6 +83,31 @@ def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str
     the database (a month of a large group is tens of thousands of answers); the rounding is
     the scoring module's, so the figures equal those computed response by response."""
     responses = responses_in(actor=actor, store_id=store_id, month=month)
+    if group_by == "store":
+        # The stores' own sums add up to the overall figures: no second pass over the month.
+        per_store = {
+            row["store_id"]: row
+            for row in responses.values("store_id").annotate(**_csi_nps()).order_by()
+        }
+        invited = {
+            row["store_id"]: row
+            for row in _invited(actor=actor, store_id=store_id, month=month)
+            .values("store_id")
+            .annotate(**INVITED_ANSWERED)
+            .order_by()
+        }
+        totals = _summed(per_store.values(), _csi_nps())
+        overall = {
+            "responses": totals["responses"],
+            **_figures(totals),
+            "response_rate": _rate(_summed(invited.values(), INVITED_ANSWERED)),
+        }
+        return {
+            **overall,
+            "month": month_start(month),
+            "group_by": group_by,
+            "rows": _store_rows(per_store, invited),
+        }
     totals = responses.aggregate(**_csi_nps())
     overall = {
         "responses": totals["responses"],
@@ -138,25 +163,16 @@ def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str
                     **_figures(row),
                 }
             )
-    elif group_by == "store":
-        rows = _store_rows(actor=actor, store_id=store_id, month=month, responses=responses)
     return {**overall, "month": month_start(month), "group_by": group_by, "rows": rows}
 
 
-def _store_rows(*, actor, store_id, month, responses) -> list[dict]:
+def _summed(rows, keys) -> dict:
+    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+
+
+def _store_rows(figures: dict, invited: dict) -> list[dict]:
     """The stores side by side (HQ's monthly ranking): best CSI first, stores without
     answers last."""
-    figures = {
-        row["store_id"]: row
-        for row in responses.values("store_id").annotate(**_csi_nps()).order_by()
-    }
-    invited = {
-        row["store_id"]: row
-        for row in _invited(actor=actor, store_id=store_id, month=month)
-        .values("store_id")
-        .annotate(**INVITED_ANSWERED)
-        .order_by()
-    }
     names = dict(
         Store.objects.filter(pk__in=figures.keys() | invited.keys()).values_list("pk", "name")
     )
