@@ -45,7 +45,7 @@ SIZES = [10, 100]
 # profile and the base template's store switcher and worker heartbeat.
 BUDGETS = {
     "api follow-ups": 6,
-    "page follow-ups": 18,
+    "page follow-ups": 19,
     "api customers search": 6,
     "api customers": 6,
     "page customers search": 9,
