@@ -20,7 +20,7 @@ def follow_up_list(request, filters: Query[FollowUpFilter], limit: Limit = 50, o
         repair_order_id=filters.repair_order_id,
         assignee_id=filters.assignee,
     )
-    return paginate(selectors.with_first_complaint_id(tasks), limit=limit, offset=offset)
+    return paginate(selectors.list_rows(tasks), limit=limit, offset=offset)
 
 
 @router.get("/follow-ups/{task_id}", response={200: FollowUpOut, **errors(401, 403, 404, 422)})
