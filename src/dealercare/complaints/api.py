@@ -47,27 +47,6 @@ class ComplaintFilter(Schema):
     overdue: bool | None = None
 
 
-LIST_COLUMNS = [
-    "id",
-    "number",
-    "store",
-    "customer",
-    "vehicle",
-    "repair_order",
-    "source",
-    "category",
-    "severity",
-    "proposed_severity",
-    "status",
-    "is_repeat",
-    "reopen_count",
-    "first_response_due",
-    "resolution_due",
-    "calendar_estimated",
-    "created_at",
-]
-
-
 @router.get("/complaints", response={200: Page[ComplaintOut], **errors(401, 403, 422)})
 def complaint_list(request, filters: Query[ComplaintFilter], limit: Limit = 50, offset: Offset = 0):
     require_permission(request.auth, "complaints.view_complaint")
@@ -80,7 +59,7 @@ def complaint_list(request, filters: Query[ComplaintFilter], limit: Limit = 50, 
         overdue=filters.overdue,
     )
     # The rows show the complaint's own columns: no related records, no long texts.
-    rows = complaints.select_related(None).only(*LIST_COLUMNS)
+    rows = complaints.select_related(None).only(*selectors.LIST_COLUMNS)
     return paginate(rows, limit=limit, offset=offset)
 
 

@@ -35,6 +35,29 @@ Status = Complaint.Status
 RESOLVED = [Status.CONFIRMED, Status.CLOSED]
 
 
+# A list row's columns (the API's ComplaintOut, the list page): a complaint's own, without
+# its long texts.
+LIST_COLUMNS = [
+    "id",
+    "number",
+    "store",
+    "customer",
+    "vehicle",
+    "repair_order",
+    "source",
+    "category",
+    "severity",
+    "proposed_severity",
+    "status",
+    "is_repeat",
+    "reopen_count",
+    "first_response_due",
+    "resolution_due",
+    "calendar_estimated",
+    "created_at",
+]
+
+
 def complaint_list(
     *,
     actor,
