@@ -140,6 +140,8 @@ class Invitation(TimeStampedModel):
         verbose_name = _("问卷邀请")
         verbose_name_plural = _("问卷邀请")
         ordering = ["-created_at"]
+        # A store's invitations of a month (the response rate).
+        indexes = [models.Index(fields=["store", "send_after"])]
 
     def __str__(self):
         return f"{self.questionnaire} → {self.customer}"
