@@ -226,6 +226,16 @@ def _endpoints(f: dict) -> list[Endpoint]:
 
     complaint_filter = {"status": f["complaint_status"], "severity": f["complaint_severity"]}
     return [
+        # A second reference beside the ceiling: the smallest authenticated read there is (the
+        # token, then the user's stores), what any endpoint that reads the database pays.
+        Endpoint(
+            "stores api (reference)",
+            "/api/v1/stores",
+            "cs_agent",
+            "bearer",
+            _json(lambda data: f["store"] in [s["code"] for s in data]),
+            f"store {f['store']}",
+        ),
         Endpoint(
             "follow-ups api",
             query("/api/v1/follow-ups", status="pending"),
