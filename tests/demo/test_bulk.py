@@ -5,6 +5,7 @@ such data sets (`make bench` refuses SQLite)."""
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
@@ -35,6 +36,15 @@ def bulk(db):
         repair_orders_per_day=0,
     ).generate()
     return BulkHistory(days=DAYS, log=lambda *_: None)
+
+
+@pytest.mark.django_db
+def test_other_databases_are_refused_before_anything_is_written():
+    if connection.vendor == "postgresql":
+        pytest.skip("the refusal is for the other databases")
+    with pytest.raises(CommandError, match="PostgreSQL only"):
+        call_command("load_demo", "--size", "S")
+    assert not Store.objects.exists()
 
 
 def test_sizes_match_the_issue():

@@ -56,6 +56,10 @@ SIZES = {
 }
 
 
+class BenchDataSetRefused(Exception):
+    pass
+
+
 def bench_dataset_build(size: BenchSize, *, seed: int = 20261126, log=print) -> dict:
     """The demo group at a benchmark size, ending in the state after yesterday's scheduling
     run (follow-ups for the last two weeks' deliveries, service forecasts, reminders sent)."""
@@ -64,6 +68,8 @@ def bench_dataset_build(size: BenchSize, *, seed: int = 20261126, log=print) -> 
 
     from .generator import DemoGenerator
 
+    if connection.vendor != "postgresql":
+        raise BenchDataSetRefused("benchmark data sets are built on PostgreSQL only")
     timings = {}
     started = time.monotonic()
     counts = DemoGenerator(
@@ -101,7 +107,7 @@ class BulkHistory:
 
     def generate(self) -> dict[str, float]:
         if connection.vendor != "postgresql":
-            raise RuntimeError("benchmark data sets are built on PostgreSQL only")
+            raise BenchDataSetRefused("benchmark data sets are built on PostgreSQL only")
         with connection.cursor() as cursor:
             cursor.execute("SELECT setseed(%s)", [self.seed])
         for step in (

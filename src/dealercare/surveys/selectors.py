@@ -79,7 +79,7 @@ def _figures(totals: dict) -> dict:
 
 def survey_results(*, actor, store_id: int | None, month: dt.date, group_by: str = "item") -> dict:
     """Overall CSI (mean of the responses' CSI), NPS, response rate, and rows per item,
-    dimension or advisor. A group without answers has None, not 0. Sums and counts come from
+    dimension, advisor or store. A group without answers has None, not 0. Sums and counts come from
     the database (a month of a large group is tens of thousands of answers); the rounding is
     the scoring module's, so the figures equal those computed response by response."""
     responses = responses_in(actor=actor, store_id=store_id, month=month)

@@ -1,8 +1,8 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from dealercare.demo.bulk import SIZES, bench_dataset_build
+from dealercare.demo.bulk import SIZES, BenchDataSetRefused, bench_dataset_build
 from dealercare.demo.generator import DEMO_PASSWORD, DemoGenerator, demo_logins
 from dealercare.org.models import Store
 
@@ -39,7 +39,12 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         if options["size"]:
-            built = bench_dataset_build(SIZES[options["size"]], seed=seed, log=self.stdout.write)
+            try:
+                built = bench_dataset_build(
+                    SIZES[options["size"]], seed=seed, log=self.stdout.write
+                )
+            except BenchDataSetRefused as exc:
+                raise CommandError(f"{exc} (set DATABASE_URL)") from exc
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Data set {built['size']} built in {time.monotonic() - started:.1f} s."
