@@ -15,6 +15,7 @@ from dealercare.notifications.models import Message
 from dealercare.workorders import services
 from dealercare.workorders.models import AddOn, RepairOrderEvent
 
+from ..links import link_target, links_in
 from .conftest import NOW, drive, open_order, post
 
 PNG = (
@@ -53,7 +54,8 @@ def test_a_new_add_on_messages_the_owner_with_the_progress_link(frozen, api_as, 
     message = Message.objects.get(template="ro_add_on_waiting")
     assert Message.objects.count() == before + 1
     assert message.customer_id == order.customer_id and message.recipient == order.customer.mobile
-    assert "前刹车片" in message.body and services.progress_path(order) in message.body
+    assert "前刹车片" in message.body
+    assert link_target(services.progress_path(order)) in links_in(message.body)
     # The link opens the owner's page, which shows the item and its price.
     page = Client().get(services.progress_path(order))
     assert page.status_code == 200 and "前刹车片" in page.content.decode()
