@@ -1,6 +1,6 @@
 """The benchmark data sets (written inside PostgreSQL): the same shapes and invariants as the
-demo, so the benchmarked pages show real-looking data. PostgreSQL only: the SQLite run has no
-such data sets (`make bench` refuses SQLite)."""
+demo, so the benchmarked pages show real-looking data. Those tests run in `make test-pg`; the
+SQLite run checks that `load_demo --size` refuses SQLite."""
 
 from decimal import Decimal
 
@@ -24,8 +24,6 @@ DAYS = 21
 
 @pytest.fixture
 def bulk(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("benchmark data sets are PostgreSQL-only (make bench refuses SQLite)")
     DemoGenerator(
         seed=5,
         stores=2,
@@ -38,10 +36,9 @@ def bulk(db):
     return BulkHistory(days=DAYS, log=lambda *_: None)
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_other_databases_are_refused_before_anything_is_written():
-    if connection.vendor == "postgresql":
-        pytest.skip("the refusal is for the other databases")
     with pytest.raises(CommandError, match="PostgreSQL only"):
         call_command("load_demo", "--size", "S")
     assert not Store.objects.exists()
@@ -54,6 +51,7 @@ def test_sizes_match_the_issue():
     assert (SIZES["M"].stores, SIZES["M"].years) == (12, 3)
 
 
+@pytest.mark.postgresql_only
 def test_repair_orders_fill_each_day_with_fifty_to_seventy_orders(bulk):
     bulk.generate()
     assert set(RepairOrder.objects.values_list("store__code", flat=True)) == {"BJ01", "SH01"}
@@ -70,6 +68,7 @@ def test_repair_orders_fill_each_day_with_fifty_to_seventy_orders(bulk):
     assert not RepairOrder.objects.exclude(customer=F("vehicle__owner")).exists()
 
 
+@pytest.mark.postgresql_only
 def test_delivered_orders_are_settled_from_their_lines(bulk):
     bulk.generate()
     delivered = RepairOrder.objects.filter(status="delivered")
@@ -88,6 +87,7 @@ def test_delivered_orders_are_settled_from_their_lines(bulk):
     assert not RepairOrder.objects.filter(status="delivered", delivered_at=None).exists()
 
 
+@pytest.mark.postgresql_only
 def test_follow_ups_cover_every_delivery_before_the_scheduling_window(bulk):
     bulk.generate()
     cutoff = bulk.now - timezone.timedelta(days=RECENT_DAYS)
@@ -103,6 +103,7 @@ def test_follow_ups_cover_every_delivery_before_the_scheduling_window(bulk):
     assert not FollowUpTask.objects.filter(assignee=None).exists()
 
 
+@pytest.mark.postgresql_only
 def test_complaint_numbers_are_unique_per_store_and_closed_ones_have_a_report(bulk):
     bulk.generate()
     complaints = Complaint.objects.all()
@@ -115,6 +116,7 @@ def test_complaint_numbers_are_unique_per_store_and_closed_ones_have_a_report(bu
     assert not complaints.filter(created_at__gt=timezone.now()).exists()
 
 
+@pytest.mark.postgresql_only
 def test_each_survey_response_csi_is_computed_from_its_own_answers(bulk):
     bulk.generate()
     responses = Response.objects.prefetch_related("answers__item")[:40]
@@ -135,6 +137,7 @@ def test_each_survey_response_csi_is_computed_from_its_own_answers(bulk):
     assert not Response.objects.filter(submitted_at__gt=timezone.now()).exists()
 
 
+@pytest.mark.postgresql_only
 def test_the_staging_tables_are_gone_and_the_pages_show_the_history(bulk, client):
     from django.contrib.auth.models import User
 
