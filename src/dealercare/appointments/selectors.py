@@ -4,10 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from dealercare.core.errors import NotFound
 from dealercare.core.kpi import ratio
+from dealercare.core.periods import local_day
 
 from .models import Appointment
 
@@ -28,8 +28,8 @@ def appointment_list(
         .select_related("store", "customer", "vehicle", "bay")
     )
     if day is not None:
-        start = dt.datetime.combine(day, dt.time.min, timezone.get_current_timezone())
-        appointments = appointments.filter(start__gte=start, start__lt=start + dt.timedelta(days=1))
+        start, end = local_day(day)
+        appointments = appointments.filter(start__gte=start, start__lt=end)
     if status:
         appointments = appointments.filter(status=status)
     if kind:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from dealercare.core.errors import NotFound
 from dealercare.core.kpi import ratio
+from dealercare.core.periods import local_days
 from dealercare.org.models import Store
 
 from .models import Compensation, Complaint, HandlingTicket
@@ -276,10 +277,9 @@ def compensation_per_complaint(complaints: QuerySet[Complaint]) -> Decimal | Non
 def weekly_report(*, actor, store_id: int | None, week_start: dt.date) -> dict:
     """The weekly quality-meeting report: by category, root cause, department and severity,
     cycle time, overdue, compensation, repeat rate."""
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(week_start, dt.time.min, tz)
+    start, end = local_days(week_start, week_start + dt.timedelta(days=7))
     week = complaint_list(actor=actor, store_id=store_id).filter(
-        created_at__gte=start, created_at__lt=start + dt.timedelta(days=7)
+        created_at__gte=start, created_at__lt=end
     )
 
     kpis = complaint_kpis(week)
