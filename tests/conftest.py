@@ -91,3 +91,12 @@ def _fresh_statutory_calendar():
     from dealercare.org.calendar import _statutory_cache
 
     _statutory_cache.update(version=None, calendar=None)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (Redis in the PostgreSQL run: its own database, not
+    the queue's), as the ids and rows it cached for an earlier test may be reused."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -41,30 +41,40 @@ TOMORROW = dt.date(2026, 11, 24)  # a working Tuesday: the day plan's day
 SIZES = [10, 100]
 
 # Queries of one request, identical at 10 and 100 rows. They include the fixed cost of every
-# request: the token or the session and user, the user's permissions, and for pages the staff
-# profile and the base template's store switcher and worker heartbeat.
+# request without a shared cache (`uncached` below): the token, or the session and the user with
+# their staff profile; the user's permissions; for pages the base template's store switcher and
+# worker heartbeat. With Redis, sessions and permissions come from the cache
+# (tests/org/test_permission_cache.py).
 BUDGETS = {
     "api follow-ups": 6,
-    "page follow-ups": 19,
+    "page follow-ups": 18,
     "api customers search": 6,
     "api customers": 6,
-    "page customers search": 9,
-    "page customers": 9,
+    "page customers search": 8,
+    "page customers": 8,
     "api customer detail": 7,
-    "page customer detail": 11,
+    "page customer detail": 10,
     "api appointments": 6,
-    "page appointments": 20,
+    "page appointments": 17,
     "api repair orders": 6,
-    "page workorders board": 9,
+    "page workorders board": 8,
     "api repair order detail": 9,
-    "page workorder detail": 12,
+    "page workorder detail": 11,
     "api complaints": 6,
-    "page complaints": 9,
+    "page complaints": 8,
     "api survey results item": 8,
     "api survey results advisor": 8,
-    "page surveys item": 13,
-    "page surveys advisor": 13,
+    "page surveys item": 12,
+    "page surveys advisor": 12,
 }
+
+
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    """The same counts on every database and cache: sessions and permissions read from the
+    database, as without Redis."""
+    settings.PERMISSION_CACHE_SECONDS = 0
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 @pytest.fixture(autouse=True)

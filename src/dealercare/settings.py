@@ -1,6 +1,7 @@
 """Project wiring. Environments differ only through environment variables (see README)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -130,6 +131,27 @@ else:
         "utc": True,
     }
 HUEY["consumer"] = {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"}
+
+# The cache: Redis when REDIS_URL is set (shared by every web worker and the job worker; its own
+# database, the next after the queue's), otherwise each process's memory. Sessions and
+# permissions are cached only in a shared cache: a private one would not hear of a sign-out or a
+# role change made in another process.
+if REDIS_URL:
+    _queue_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str(
+                "REDIS_CACHE_URL",
+                default=urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{int(_queue_db) + 1}")),
+            ),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PERMISSION_CACHE_SECONDS = env.int("PERMISSION_CACHE_SECONDS", default=300 if REDIS_URL else 0)
+AUTHENTICATION_BACKENDS = ["dealercare.org.backends.RoleBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

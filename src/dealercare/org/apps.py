@@ -10,7 +10,10 @@ class OrgConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from .backends import connect_signals
         from .roles import roles_sync
+
+        connect_signals()
 
         # Not limited to this app: permissions of apps migrated after org exist only later.
         post_migrate.connect(roles_sync, dispatch_uid="dealercare.roles_sync")

@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from dealercare.core.models import WorkerHeartbeat
+from dealercare.core.selectors import worker_last_seen
 
 from .selectors import current_store_id, staff_profile_of, store_list
 
@@ -11,8 +11,7 @@ def staff_context(request):
         return {}
     stores = list(store_list(actor=user))
     current_id = current_store_id(request)
-    heartbeat = WorkerHeartbeat.objects.order_by("-seen_at").first()
-    worker_seen = heartbeat.seen_at if heartbeat else None
+    worker_seen = worker_last_seen()
     return {
         "staff_profile": staff_profile_of(user),
         "switchable_stores": stores if len(stores) > 1 else [],
