@@ -80,41 +80,63 @@ def day_slots(
     service_type: str = ALL_TYPES,
     calendar: WorkCalendar | None = None,
 ) -> list[Slot]:
+    return day_slots_by_kind(
+        store, day, kinds=(kind,), service_type=service_type, calendar=calendar
+    )[kind]
+
+
+def day_slots_by_kind(
+    store: Store,
+    day: dt.date,
+    *,
+    kinds: tuple[str, ...] = (Appointment.Kind.SERVICE, Appointment.Kind.DELIVERY),
+    service_type: str = ALL_TYPES,
+    calendar: WorkCalendar | None = None,
+) -> dict[str, list[Slot]]:
+    """The day's slots of each kind; the counters and blocked periods of all kinds are read
+    together (the day plan shows service and delivery slots side by side)."""
     calendar = calendar or store_calendar(store)
     policy = booking_policy(store)
-    if kind == Appointment.Kind.DELIVERY:
-        service_type = ALL_TYPES  # deliveries count only the slot total
-    times = slot_times(calendar, policy, day, kind)
-    if not times:
-        return []
-    total = slot_capacity(store, policy, kind, ALL_TYPES)
-    typed = total if service_type == ALL_TYPES else slot_capacity(store, policy, kind, service_type)
-    counters = {}
-    for start, key, booked in SlotCounter.objects.filter(
-        store=store,
-        kind=kind,
-        start__gte=times[0][0],
-        start__lt=times[-1][1],
-        service_type__in={ALL_TYPES, service_type},
-    ).values_list("start", "service_type", "booked"):
-        counters[(start, key)] = booked
+    times = {kind: slot_times(calendar, policy, day, kind) for kind in kinds}
+    every_time = [t for kind_times in times.values() for t in kind_times]
+    if not every_time:
+        return {kind: [] for kind in kinds}
+    first, last = min(t[0] for t in every_time), max(t[1] for t in every_time)
+    counters = {
+        (kind, start, key): booked
+        for kind, start, key, booked in SlotCounter.objects.filter(
+            store=store,
+            kind__in=kinds,
+            start__gte=first,
+            start__lt=last,
+            service_type__in={ALL_TYPES, service_type},
+        ).values_list("kind", "start", "service_type", "booked")
+    }
     blocked = list(
-        BlockedPeriod.objects.filter(
-            store=store, start__lt=times[-1][1], end__gt=times[0][0]
-        ).values_list("start", "end")
+        BlockedPeriod.objects.filter(store=store, start__lt=last, end__gt=first).values_list(
+            "start", "end"
+        )
     )
     now = timezone.now()
-    slots = []
-    for start, end in times:
-        booked_total = counters.get((start, ALL_TYPES), 0)
-        booked_typed = counters.get((start, service_type), 0)
-        # A typed slot is limited by its own cap and by the places left in the whole slot.
-        capacity = (
-            typed if service_type == ALL_TYPES else min(typed, total - booked_total + booked_typed)
-        )
-        booked = booked_total if service_type == ALL_TYPES else booked_typed
-        is_blocked = start < now or any(
-            b_start < end and b_end > start for b_start, b_end in blocked
-        )
-        slots.append(Slot(start, end, max(capacity, booked), booked, is_blocked))
+    slots = {}
+    for kind in kinds:
+        # Deliveries count only the slot total.
+        typed_as = ALL_TYPES if kind == Appointment.Kind.DELIVERY else service_type
+        slots[kind] = []
+        if not times[kind]:
+            continue
+        total = slot_capacity(store, policy, kind, ALL_TYPES)
+        typed = total if typed_as == ALL_TYPES else slot_capacity(store, policy, kind, typed_as)
+        for start, end in times[kind]:
+            booked_total = counters.get((kind, start, ALL_TYPES), 0)
+            booked_typed = counters.get((kind, start, typed_as), 0)
+            # A typed slot is limited by its own cap and by the places left in the whole slot.
+            capacity = (
+                typed if typed_as == ALL_TYPES else min(typed, total - booked_total + booked_typed)
+            )
+            booked = booked_total if typed_as == ALL_TYPES else booked_typed
+            is_blocked = start < now or any(
+                b_start < end and b_end > start for b_start, b_end in blocked
+            )
+            slots[kind].append(Slot(start, end, max(capacity, booked), booked, is_blocked))
     return slots

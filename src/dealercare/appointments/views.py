@@ -24,7 +24,7 @@ from dealercare.org.selectors import current_store_id, store_get
 from . import selectors, services
 from .forms import AppointmentForm, PublicBookingForm
 from .models import Appointment, Bay
-from .slots import booking_policy, day_slots
+from .slots import booking_policy, day_slots, day_slots_by_kind
 
 ACTIONS = {
     "confirm": services.appointment_confirm,
@@ -57,6 +57,7 @@ def day_plan(request):
     store = store_get(actor=request.user, store_id=store_id)
     calendar = store_calendar(store)
     bays = list(Bay.objects.filter(store=store, is_active=True).order_by("name"))
+    slots = day_slots_by_kind(store, day, calendar=calendar)
     appointments = list(selectors.appointment_list(actor=request.user, store_id=store.pk, day=day))
     by_cell = {
         (a.start, a.bay_id): a
@@ -70,7 +71,7 @@ def day_plan(request):
                 {"bay": bay, "appointment": by_cell.get((slot.start, bay.pk))} for bay in bays
             ],
         }
-        for slot in day_slots(store, day, calendar=calendar)
+        for slot in slots[Appointment.Kind.SERVICE]
     ]
     context.update(
         store=store,
@@ -79,7 +80,7 @@ def day_plan(request):
         is_working_day=calendar.is_working_day(day),
         calendar_estimated=calendar.is_estimated(day),
         deliveries=[a for a in appointments if a.kind == Appointment.Kind.DELIVERY],
-        delivery_slots=day_slots(store, day, kind=Appointment.Kind.DELIVERY, calendar=calendar),
+        delivery_slots=slots[Appointment.Kind.DELIVERY],
         others=[
             a
             for a in appointments
