@@ -85,6 +85,8 @@ def test_kpis_without_data_are_none(register):
         selectors.compensation_per_complaint,
     ):
         assert kpi(empty) is None, kpi.__name__
+    assert selectors.complaint_kpis_by_store(empty) == {}
+    assert selectors.complaint_kpis(empty.filter(store_id__in=[]))["total"] == 0
 
     # Open complaints only: nothing resolved yet, but the rates over all complaints exist.
     register(local(2026, 11, 2, 9, 0))
