@@ -133,7 +133,7 @@ else:
 HUEY["consumer"] = {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"}
 
 # The cache: Redis when REDIS_URL is set (shared by every web worker and the job worker; its own
-# database, the next after the queue's), otherwise each process's memory. Sessions and
+# database, the next after the queue's), otherwise each process's memory. Sessions, users and
 # permissions are cached only in a shared cache: a private one would not hear of a sign-out or a
 # role change made in another process.
 if REDIS_URL:
@@ -150,7 +150,8 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-PERMISSION_CACHE_SECONDS = env.int("PERMISSION_CACHE_SECONDS", default=300 if REDIS_URL else 0)
+# Signed-in users, their permissions and API tokens kept in the cache (dealercare/org/backends.py).
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 AUTHENTICATION_BACKENDS = ["dealercare.org.backends.RoleBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [

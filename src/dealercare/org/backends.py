@@ -1,12 +1,14 @@
-"""Staff sign-in and permissions: Django's ModelBackend, with two savings every request makes.
+"""Who is asking, and what they may do: Django's ModelBackend, with the reads every request makes
+kept in the shared cache.
 
-- The signed-in user is read together with their staff profile (one query, not two).
-- A user's permissions (from their roles) are kept in the shared cache between requests when
-  `PERMISSION_CACHE_SECONDS` > 0, which settings allow only with Redis: a cache private to one
-  worker process could not be told when a role changes in another.
+- The signed-in user is read together with their staff profile and roles.
+- When `AUTH_CACHE_SECONDS` > 0 (settings allow it only with Redis: a cache private to one worker
+  process could not be told of a change made in another), the user, their permissions and
+  the bearer tokens they use are kept in the cache between requests.
 
-Any change to roles, role permissions, a user's roles or the user row itself moves the cache's
-version on, so the next request reads permissions from the database again.
+Every entry is stored with the cache's auth version; any change to a user, a staff profile, a
+role, a role's permissions, a user's roles or an API token moves the version on, so the next
+request reads from the database again.
 """
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-VERSION_KEY = "permissions:version"
+VERSION_KEY = "auth:version"
 
 
 def _version() -> int:
@@ -35,44 +37,78 @@ def _version_bump() -> None:
         cache.add(VERSION_KEY, 1, timeout=None)
 
 
-def permissions_cache_invalidate(**_signal_kwargs) -> None:
-    """Moves the permission cache's version on now and again once the change is committed: a
-    request that read the database before the commit may have cached what it read under the
-    first new version."""
+def auth_cache_invalidate(**_signal_kwargs) -> None:
+    """Moves the auth version on now and again once the change is committed: a request that
+    read the database before the commit may have cached what it read under the first new
+    version."""
     _version_bump()
     transaction.on_commit(_version_bump)
 
 
+def auth_cached(key: str, load):
+    """`load()`, or what it returned for `key` under the current auth version (one round trip to
+    the cache). `None` is never kept: an unknown token stays a database question."""
+    seconds = settings.AUTH_CACHE_SECONDS
+    if seconds <= 0:
+        return load()
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or _version()
+    cached_version, value = found.get(key, (None, None))
+    if cached_version != version or value is None:
+        value = load()
+        if value is not None:
+            cache.set(key, (version, value), timeout=seconds)
+    return value
+
+
+def auth_cache_forget(key: str) -> None:
+    """Drops one entry (rewriting it could keep a token revoked meanwhile)."""
+    cache.delete(key)
+
+
+def _user_with_profile(user_id):
+    user = (
+        get_user_model()._default_manager.select_related("staff_profile").filter(pk=user_id).first()
+    )
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and settings.AUTH_CACHE_SECONDS > 0:
+        profile.role_codes  # noqa: B018 - read now, so that it is kept with the user
+    return user
+
+
+def user_get(user_id):
+    """The user with their staff profile and roles, as every request needs them."""
+    return auth_cached(f"auth:user:{user_id}", lambda: _user_with_profile(user_id))
+
+
 class RoleBackend(ModelBackend):
     def get_user(self, user_id):
-        user_model = get_user_model()
-        user = (
-            user_model._default_manager.select_related("staff_profile").filter(pk=user_id).first()
-        )
+        user = user_get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
-        seconds = settings.PERMISSION_CACHE_SECONDS
-        if seconds <= 0 or obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+        if settings.AUTH_CACHE_SECONDS <= 0 or obj is not None:
             return super().get_all_permissions(user_obj, obj)
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"permissions:{_version()}:{user_obj.pk}"
-            permissions = cache.get(key)
-            if permissions is None:
-                permissions = super().get_all_permissions(user_obj)
-                cache.set(key, permissions, timeout=seconds)
-            user_obj._perm_cache = permissions
+            user_obj._perm_cache = auth_cached(
+                f"auth:permissions:{user_obj.pk}",
+                lambda: ModelBackend.get_all_permissions(self, user_obj),
+            )
         return user_obj._perm_cache
 
 
 def connect_signals() -> None:
+    from .models import ApiToken, StaffProfile
+
     user_model = get_user_model()
     for sender in (
         user_model.groups.through,
         user_model.user_permissions.through,
         Group.permissions.through,
     ):
-        m2m_changed.connect(permissions_cache_invalidate, sender=sender, weak=False)
-    for sender in (user_model, Group):
-        post_save.connect(permissions_cache_invalidate, sender=sender, weak=False)
-        post_delete.connect(permissions_cache_invalidate, sender=sender, weak=False)
+        m2m_changed.connect(auth_cache_invalidate, sender=sender, weak=False)
+    for sender in (user_model, Group, StaffProfile, ApiToken):
+        post_save.connect(auth_cache_invalidate, sender=sender, weak=False)
+        post_delete.connect(auth_cache_invalidate, sender=sender, weak=False)
