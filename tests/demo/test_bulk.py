@@ -13,7 +13,7 @@ from django.utils import timezone
 from dealercare.complaints.models import Complaint
 from dealercare.demo.bulk import RECENT_DAYS, SIZES, BulkHistory
 from dealercare.demo.generator import DemoGenerator
-from dealercare.followups.models import FollowUpTask
+from dealercare.followups.models import FollowUpAttempt, FollowUpTask
 from dealercare.org.models import Store
 from dealercare.surveys.models import Item, Response
 from dealercare.surveys.scoring import response_csi
@@ -101,6 +101,11 @@ def test_follow_ups_cover_every_delivery_before_the_scheduling_window(bulk):
     )
     assert results["satisfied"] > 5 * (results["dissatisfied"] + results["unreachable"]) / 2
     assert not FollowUpTask.objects.filter(assignee=None).exists()
+    # Every call is on record, the last on the day the task was finished.
+    tasks = FollowUpTask.objects.annotate(calls=Count("attempt_log"), last=Max("attempt_log__at"))
+    assert not tasks.exclude(calls=F("attempts")).exists()
+    assert not tasks.exclude(last=F("done_at")).exists()
+    assert not FollowUpAttempt.objects.exclude(result=F("task__result")).exists()
 
 
 @pytest.mark.postgresql_only

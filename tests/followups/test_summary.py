@@ -96,11 +96,12 @@ def test_daily_summary_of_a_hand_counted_day(day_of_calls, agent_a):
     assert summary.contacted == 3  # t1, t2, t4
     assert summary.contact_rate == 0.6 and summary.on_time_rate == 0.5
     assert [task.pk for task in summary.dissatisfied] == [day_of_calls["t2"].pk]
+    assert summary.dissatisfied_count == 1
     assert summary.overdue_open == 1  # t7
 
     before = daily_summary(actor=agent_a, store_id=None, day=dt.date(2026, 11, 19))
     assert (before.done, before.on_time, before.attempted, before.contacted) == (1, 1, 3, 1)
-    assert before.dissatisfied == []
+    assert before.dissatisfied == [] and before.dissatisfied_count == 0
     assert before.overdue_open == 0  # nothing was due before the 19th yet
 
 

@@ -116,6 +116,7 @@ class BulkHistory:
             self.repair_order_lines,
             self.events,
             self.follow_ups,
+            self.follow_up_attempts,
             self.complaints,
             self.surveys,
             self.customers_last_visit,
@@ -363,6 +364,20 @@ class BulkHistory:
                 "n": len(DissatisfactionReason.values),
                 "window": self.now - dt.timedelta(days=RECENT_DAYS),
             },
+        )
+
+    def follow_up_attempts(self) -> None:
+        """The calls behind every finished follow-up: one for a reached customer, three a day
+        apart for one never reached (the last on the day it was closed)."""
+        self._sql(
+            """
+            INSERT INTO followups_followupattempt (task_id, at, actor_id, result, reasons, comment)
+            SELECT t.id, t.done_at - (t.attempts - n) * interval '1 day', t.assignee_id,
+                   t.result, t.reasons, t.comment
+            FROM followups_followuptask t
+            CROSS JOIN LATERAL generate_series(1, t.attempts) AS n
+            WHERE t.done_at IS NOT NULL
+            """
         )
 
     # -- complaints ----------------------------------------------------------------------------

@@ -150,6 +150,8 @@ class FollowUpAttempt(models.Model):
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
         ordering = ["at", "id"]
+        # The daily summary's calls of the day: without it the whole call history is read.
+        indexes = [models.Index(fields=["at"])]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_result_display()}"

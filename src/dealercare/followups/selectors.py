@@ -1,15 +1,27 @@
 """Reads of follow-ups (always store-scoped): the agent's worklist, one task, the daily summary."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from dealercare.core.errors import NotFound
 from dealercare.core.periods import local_day
 
-from .models import FollowUpTask
+from .models import FollowUpAttempt, FollowUpTask
 
 Status, Result = FollowUpTask.Status, FollowUpTask.Result
 OPEN = [Status.PENDING, Status.IN_PROGRESS]
@@ -121,10 +133,16 @@ class DailySummary:
     on_time: int
     attempted: int
     contacted: int
-    dissatisfied: list
+    dissatisfied_count: int
     overdue_open: int
     reminders_sent: int = 0
     reminder_bookings: int = 0
+    dissatisfied_tasks: QuerySet | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def dissatisfied(self) -> list[FollowUpTask]:
+        """The day's dissatisfied customers' tasks, read when a page lists them."""
+        return [] if self.dissatisfied_tasks is None else list(self.dissatisfied_tasks)
 
     @property
     def contact_rate(self):
@@ -138,27 +156,39 @@ class DailySummary:
 def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) -> DailySummary:
     """What the CS manager reads at the end of a day: tasks finished, on time, contact rate
     (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue, the
-    reminders sent and the bookings they brought."""
+    reminders sent and the bookings they brought. Five queries whatever the day's volume."""
     day = day or timezone.localdate()
     start, end = local_day(day)
     tasks = follow_up_list(actor=actor, store_id=store_id)
     finished = tasks.filter(
         done_at__gte=start, done_at__lt=end, status__in=[Status.DONE, Status.CLOSED_UNREACHABLE]
     )
-    called = tasks.filter(attempt_log__at__gte=start, attempt_log__at__lt=end).distinct()
+    dissatisfied = Q(result=Result.DISSATISFIED)
+    finished_counts = finished.order_by().aggregate(
+        done=Count("id"),
+        on_time=Count("id", filter=Q(done_at__date__lte=F("due_date"))),
+        dissatisfied=Count("id", filter=dissatisfied),
+    )
+    calls = (
+        FollowUpAttempt.objects.filter(at__gte=start, at__lt=end, task__in=tasks.values("pk"))
+        .order_by()
+        .aggregate(
+            attempted=Count("task", distinct=True),
+            contacted=Count(
+                "task",
+                distinct=True,
+                filter=Q(result__in=[Result.SATISFIED, Result.DISSATISFIED]),
+            ),
+        )
+    )
     return DailySummary(
         day=day,
-        done=finished.count(),
-        on_time=finished.filter(done_at__date__lte=F("due_date")).count(),
-        attempted=called.count(),
-        contacted=called.filter(
-            attempt_log__at__gte=start,
-            attempt_log__at__lt=end,
-            attempt_log__result__in=[Result.SATISFIED, Result.DISSATISFIED],
-        )
-        .distinct()
-        .count(),
-        dissatisfied=list(finished.filter(result=Result.DISSATISFIED)),
+        done=finished_counts["done"],
+        on_time=finished_counts["on_time"],
+        attempted=calls["attempted"],
+        contacted=calls["contacted"],
+        dissatisfied_count=finished_counts["dissatisfied"],
+        dissatisfied_tasks=finished.filter(dissatisfied),
         overdue_open=tasks.filter(status__in=OPEN, due_date__lt=day).count(),
         **_reminder_figures(actor=actor, store_id=store_id, day=day),
     )
@@ -172,12 +202,11 @@ def _reminder_figures(*, actor, store_id: int | None, day: dt.date) -> dict[str,
     reminders = Reminder.objects.visible_to(actor).in_store(store_id)
     day_start, day_end = local_day(day)
     month_start, _ = local_day(day - dt.timedelta(days=29))
-    return {
-        "reminders_sent": reminders.filter(sent_at__gte=day_start, sent_at__lt=day_end).count(),
-        "reminder_bookings": reminders.filter(
-            sent_at__gte=month_start, sent_at__lt=day_end, booked_appointment__isnull=False
+    return (
+        reminders.filter(sent_at__gte=month_start, sent_at__lt=day_end)
+        .order_by()
+        .aggregate(
+            reminders_sent=Count("id", filter=Q(sent_at__gte=day_start)),
+            reminder_bookings=Count("booked_appointment", distinct=True),
         )
-        .values("booked_appointment")
-        .distinct()
-        .count(),
-    }
+    )
