@@ -64,6 +64,8 @@ test-pg: install-dev system-pg
 # the booking benchmark; results in bench/results/.
 SIZE ?= L
 BENCH_DB = postgres://dealercare:dealercare@127.0.0.1:$(PG_PORT)/$(1)
+# As production runs: Redis for the queue (its own name here) and the cache.
+BENCH_REDIS = REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/0 HUEY_NAME=dealercare-bench
 bench: install-dev system-pg
 	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
@@ -73,8 +75,9 @@ bench: install-dev system-pg
 	    "SELECT 1 FROM pg_database WHERE datname = '$$db'" | grep -q 1 || \
 	  createdb -h 127.0.0.1 -p $(PG_PORT) -U dealercare $$db; done
 	DATABASE_URL=$(call BENCH_DB,dealercare_bench_$(shell echo $(SIZE) | tr A-Z a-z)) SIZE=$(SIZE) \
-	  DEALERCARE_ENV=development $(PY) bench/run.py
-	DATABASE_URL=$(call BENCH_DB,dealercare_bench) DEALERCARE_ENV=development $(PY) bench/appointments.py
+	  $(BENCH_REDIS) DEALERCARE_ENV=development $(PY) bench/run.py
+	DATABASE_URL=$(call BENCH_DB,dealercare_bench) $(BENCH_REDIS) DEALERCARE_ENV=development \
+	  $(PY) bench/appointments.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -8,8 +8,8 @@ a share of it. Only GETs, on records picked with a few cheap queries, so it runs
 demo group as on a data set of a million repair orders.
 
 Writes bench/results/<utc time>-web.json and prints a table. Run from the repository:
-`DATABASE_URL=... DEALERCARE_ENV=development .venv/bin/python bench/web.py`
-(BENCH_SECONDS per wrk run, default 10).
+`DATABASE_URL=... REDIS_URL=... DEALERCARE_ENV=development .venv/bin/python bench/web.py`
+(BENCH_SECONDS per wrk run, default 10; BENCH_ONLY names a comma-separated subset).
 """
 
 import datetime as dt
@@ -48,16 +48,19 @@ class Endpoint:
     expects: str  # what `check` looks for, for the error message
 
 
-def web_benchmarks(*, duration_s: int = 10, concurrencies=(1, 8), port: int = 8765) -> dict:
-    """Run gunicorn on 127.0.0.1:`port` and wrk against every endpoint at each concurrency.
-    Needs Django set up, with the benchmark database in DATABASE_URL."""
+def web_benchmarks(
+    *, duration_s: int = 10, concurrencies=(1, 8), port: int = 8765, only: set[str] = frozenset()
+) -> dict:
+    """Run gunicorn on 127.0.0.1:`port` and wrk against every endpoint (or those named in
+    `only`) at each concurrency. Needs Django set up, with the benchmark database in
+    DATABASE_URL."""
     from django.db import connections
 
     wrk_version = _wrk_version()
     fixtures = _fixtures()
     credentials = _credentials(fixtures["actors"])
     try:
-        endpoints = _endpoints(fixtures)
+        endpoints = [e for e in _endpoints(fixtures) if not only or e.name in only]
         connections.close_all()  # this process stays idle while the server works
         base = f"http://127.0.0.1:{port}"
         with _gunicorn(port):
@@ -84,9 +87,16 @@ def web_benchmarks(*, duration_s: int = 10, concurrencies=(1, 8), port: int = 87
     runs = [("ceiling", key, figure) for key, figure in ceiling.items()] + [
         (name, f"c{c}", row[f"c{c}"]) for name, row in results.items() for c in concurrencies
     ]
+    from django.conf import settings
+
     return {
         "duration_s": duration_s,
         "server": f"gunicorn, {WORKERS} sync workers",
+        "configuration": {
+            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+            "sessions": settings.SESSION_ENGINE.rsplit(".", 1)[-1],
+            "auth_cache_seconds": settings.AUTH_CACHE_SECONDS,
+        },
         "load_generator": f"wrk {wrk_version}",
         "concurrencies": list(concurrencies),
         "fixtures": {k: v for k, v in fixtures.items() if k != "actors"},
@@ -505,6 +515,11 @@ def _wrk(url: str, headers: dict, connections: int, duration_s: int) -> dict:
     return figure
 
 
+def bench_only() -> set[str]:
+    """BENCH_ONLY="customer search api,complaints api" measures only those endpoints."""
+    return {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+
+
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealercare.settings")
     os.environ.setdefault("DEALERCARE_ENV", "development")
@@ -513,7 +528,9 @@ def main():
     django.setup()
     from django.db import connection
 
-    result = web_benchmarks(duration_s=int(os.environ.get("BENCH_SECONDS", "10")))
+    result = web_benchmarks(
+        duration_s=int(os.environ.get("BENCH_SECONDS", "10")), only=bench_only()
+    )
     out = result_write({**run_facts("web"), "database": connection.vendor, **result})
     print(web_table(result))
     if result["runs_with_errors"]:
