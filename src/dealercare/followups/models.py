@@ -116,6 +116,13 @@ class FollowUpTask(TimeStampedModel):
             # tasks finished on a day: without them PostgreSQL walks all history for a page.
             models.Index(fields=["store", "status", "due_date", "id"]),
             models.Index(fields=["store", "done_at"]),
+            # The worklist: a store's open tasks callable by a date, the agent's own or nobody's
+            # (a few hundred among a million finished ones).
+            models.Index(
+                fields=["store", "next_attempt_on", "assignee"],
+                condition=models.Q(status__in=["pending", "in_progress"]),
+                name="followup_open_worklist_idx",
+            ),
         ]
 
     def __str__(self):
