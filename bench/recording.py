@@ -11,8 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_facts(benchmark: str) -> dict:
+    # The commit of the code measured: a checkout of another commit may be put first on
+    # PYTHONPATH to measure it with this harness.
+    import dealercare
+
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=Path(dealercare.__file__).parent,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return {
         "benchmark": benchmark,
