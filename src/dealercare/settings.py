@@ -152,6 +152,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Signed-in users, their permissions and API tokens kept in the cache (dealercare/org/backends.py).
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=300 if REDIS_URL else 0)
+if AUTH_CACHE_SECONDS > 0 and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "AUTH_CACHE_SECONDS needs REDIS_URL: a cache in each process's memory would keep a revoked "
+        "token or a changed role alive in the other processes."
+    )
 AUTHENTICATION_BACKENDS = ["dealercare.org.backends.RoleBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [

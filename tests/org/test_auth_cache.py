@@ -2,6 +2,10 @@
 soon as a user, a role or a token changes."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dealercare.core.models import WorkerHeartbeat
-from dealercare.org.backends import RoleBackend
+from dealercare.org.backends import VERSION_KEY, RoleBackend
 from dealercare.org.models import ApiToken
 from dealercare.org.roles import Role
 from tests.factories import make_staff
@@ -51,7 +55,7 @@ def test_without_a_shared_cache_permissions_come_from_the_database(
     user = fresh(agent)
     with django_assert_num_queries(2):  # the user's own and their roles' permissions
         assert user.has_perm(COMPLAINT_ADD)
-    assert cache.get(f"permissions:{agent.pk}") is None
+    assert cache.get(f"auth:permissions:{agent.pk}:0") is None
 
 
 def test_a_role_taken_away_takes_its_permissions_at_the_next_request(cached, store_a):
@@ -175,3 +179,52 @@ def test_a_staff_page_signed_in_by_session_costs_no_user_or_permission_queries(
     assert 'FROM "auth_permission"' not in tables and 'FROM "auth_user"' not in tables
     assert "core_workerheartbeat" not in tables  # the worker's last report is cached too
     assert tables.count('FROM "org_staffprofile"') == 0
+
+
+def test_a_change_moves_the_version_on_again_once_committed(
+    cached, store_a, django_capture_on_commit_callbacks
+):
+    """A request that read the database before the commit may have cached the old roles under
+    the version moved on at the change: the commit moves it on once more."""
+    agent = make_staff(Role.CS_AGENT, store_a)
+    fresh(agent)
+    before = cache.get(VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.groups.add(Group.objects.get(name=Role.TECHNICIAN))
+        during = cache.get(VERSION_KEY)
+    assert before < during < cache.get(VERSION_KEY)
+
+
+def test_signing_in_and_new_tokens_keep_everyones_cache(cached, client, store_a, agent_a, api_as):
+    colleague = make_staff(Role.CS_AGENT, store_a)
+    assert fresh(colleague).has_perm(COMPLAINT_ADD)
+    version = cache.get(VERSION_KEY)
+    client.force_login(agent_a)  # writes last_login
+    api_as(agent_a)  # a new token
+    assert cache.get(VERSION_KEY) == version
+
+
+def test_a_demoted_superuser_keeps_nothing_of_it(cached, store_a):
+    boss = make_staff(Role.CS_AGENT, store_a, is_superuser=True)
+    copy_from_before = fresh(boss)
+    boss.is_superuser = False
+    boss.save()
+    # A request that loaded the user before the demotion asks for the permissions after it.
+    assert "surveys.add_questionnaire" in copy_from_before.get_all_permissions()
+    assert not fresh(boss).has_perm("surveys.add_questionnaire")
+    assert fresh(boss).has_perm(COMPLAINT_ADD)
+
+
+def test_the_auth_cache_needs_redis():
+    env = {**os.environ, "AUTH_CACHE_SECONDS": "300", "REDIS_URL": "", "DEALERCARE_ENV": "test"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "AUTH_CACHE_SECONDS needs REDIS_URL" in done.stderr

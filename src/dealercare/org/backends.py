@@ -11,6 +11,8 @@ role, a role's permissions, a user's roles or an API token moves the version on,
 request reads from the database again.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -22,19 +24,25 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 VERSION_KEY = "auth:version"
 
 
+def _version_start() -> None:
+    # A random start, not 1: a version key lost (evicted, deleted) must not bring entries kept
+    # under an earlier run of versions back to life.
+    cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+
+
 def _version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        _version_start()
+        version = cache.get(VERSION_KEY)
     return version
 
 
 def _version_bump() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet: nothing is cached under one either
-        cache.add(VERSION_KEY, 1, timeout=None)
+    except ValueError:
+        _version_start()
 
 
 def auth_cache_invalidate(**_signal_kwargs) -> None:
@@ -43,6 +51,20 @@ def auth_cache_invalidate(**_signal_kwargs) -> None:
     version."""
     _version_bump()
     transaction.on_commit(_version_bump)
+
+
+def _user_saved(*, created: bool, update_fields=None, **kwargs) -> None:
+    # Signing in writes only last_login, which nothing cached depends on: a login wave must not
+    # empty everyone's cache.
+    if not created and update_fields is not None and set(update_fields) == {"last_login"}:
+        return
+    auth_cache_invalidate()
+
+
+def _token_saved(*, created: bool, **kwargs) -> None:
+    # A new token has no cached entry yet (unknown tokens are never cached).
+    if not created:
+        auth_cache_invalidate()
 
 
 def auth_cached(key: str, load):
@@ -92,8 +114,11 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
+            # ModelBackend reads is_superuser from this (possibly older) copy of the user, the
+            # rest from the database: a copy from before a demotion must not store "all
+            # permissions" for the demoted user.
             user_obj._perm_cache = auth_cached(
-                f"auth:permissions:{user_obj.pk}",
+                f"auth:permissions:{user_obj.pk}:{int(user_obj.is_superuser)}",
                 lambda: ModelBackend.get_all_permissions(self, user_obj),
             )
         return user_obj._perm_cache
@@ -109,6 +134,9 @@ def connect_signals() -> None:
         Group.permissions.through,
     ):
         m2m_changed.connect(auth_cache_invalidate, sender=sender, weak=False)
-    for sender in (user_model, Group, StaffProfile, ApiToken):
+    post_save.connect(_user_saved, sender=user_model, weak=False)
+    post_save.connect(_token_saved, sender=ApiToken, weak=False)
+    for sender in (Group, StaffProfile):
         post_save.connect(auth_cache_invalidate, sender=sender, weak=False)
+    for sender in (user_model, Group, StaffProfile, ApiToken):
         post_delete.connect(auth_cache_invalidate, sender=sender, weak=False)
