@@ -47,7 +47,7 @@ SIZES = [10, 100]
 # (tests/org/test_auth_cache.py).
 BUDGETS = {
     "api follow-ups": 7,
-    "page follow-ups": 14,
+    "page follow-ups": 15,
     "api customers search": 7,
     "api customers": 7,
     "page customers search": 8,

@@ -156,7 +156,7 @@ class DailySummary:
 def daily_summary(*, actor, store_id: int | None, day: dt.date | None = None) -> DailySummary:
     """What the CS manager reads at the end of a day: tasks finished, on time, contact rate
     (reached ÷ tasks with a call that day), the dissatisfied customers, what is overdue, the
-    reminders sent and the bookings they brought. Five queries whatever the day's volume."""
+    reminders sent and the bookings they brought. Six queries whatever the day's volume."""
     day = day or timezone.localdate()
     start, end = local_day(day)
     tasks = follow_up_list(actor=actor, store_id=store_id)
@@ -202,11 +202,14 @@ def _reminder_figures(*, actor, store_id: int | None, day: dt.date) -> dict[str,
     reminders = Reminder.objects.visible_to(actor).in_store(store_id)
     day_start, day_end = local_day(day)
     month_start, _ = local_day(day - dt.timedelta(days=29))
-    return (
-        reminders.filter(sent_at__gte=month_start, sent_at__lt=day_end)
-        .order_by()
-        .aggregate(
-            reminders_sent=Count("id", filter=Q(sent_at__gte=day_start)),
-            reminder_bookings=Count("booked_appointment", distinct=True),
+    # Two reads, each on its own index: one aggregate over both would read every reminder of
+    # the last 30 days (thousands a store) to find the few that brought a booking.
+    return {
+        "reminders_sent": reminders.filter(sent_at__gte=day_start, sent_at__lt=day_end).count(),
+        "reminder_bookings": reminders.filter(
+            sent_at__gte=month_start, sent_at__lt=day_end, booked_appointment__isnull=False
         )
-    )
+        .values("booked_appointment")
+        .distinct()
+        .count(),
+    }

@@ -135,7 +135,12 @@ class Reminder(TimeStampedModel):
         verbose_name = _("提醒")
         verbose_name_plural = _("提醒")
         ordering = ["send_on", "id"]
-        indexes = [models.Index(fields=["status", "send_on"])]
+        indexes = [
+            models.Index(fields=["status", "send_on"]),
+            # The daily summary's reminders sent on a day and in the last 30 days: a store's
+            # reminders of all years otherwise.
+            models.Index(fields=["store", "sent_at"]),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.vehicle_id} {self.send_on}"
