@@ -90,7 +90,7 @@ def appointment_list(
         status=filters.status or "",
         kind=filters.kind or "",
     )
-    return paginate(appointments, limit=limit, offset=offset)
+    return paginate(selectors.list_rows(appointments), limit=limit, offset=offset)
 
 
 @router.post("/appointments", response={201: AppointmentOut, **errors()})

@@ -41,7 +41,7 @@ class AppointmentOut(Schema):
     id: int
     store_id: int
     customer_id: int
-    customer_name: str = Field(..., alias="customer.name")
+    customer_name: str
     vehicle_id: int | None
     plate: str | None = None
     kind: str
@@ -53,6 +53,10 @@ class AppointmentOut(Schema):
     bay: str | None = None
     note: str
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_customer_name(obj):
+        return obj.customer.name
 
     @staticmethod
     def resolve_plate(obj):

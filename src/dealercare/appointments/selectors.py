@@ -37,6 +37,36 @@ def appointment_list(
     return appointments.order_by("start", "id")
 
 
+# What a list row shows (the API's AppointmentOut): the appointment's own columns and the few
+# of its customer, vehicle and bay, not every column of four related records.
+LIST_COLUMNS = (
+    "id",
+    "store_id",
+    "customer_id",
+    "vehicle_id",
+    "kind",
+    "start",
+    "end",
+    "service_type",
+    "channel",
+    "status",
+    "bay_id",
+    "note",
+    "created_at",
+    "customer__name",
+    "vehicle__plate",
+    "bay__name",
+)
+
+
+def list_rows(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return (
+        appointments.select_related(None)
+        .select_related("customer", "vehicle", "bay")
+        .only(*LIST_COLUMNS)
+    )
+
+
 def appointment_get(*, actor, appointment_id: int) -> Appointment:
     found = (
         Appointment.objects.visible_to(actor)
