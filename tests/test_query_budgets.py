@@ -43,7 +43,7 @@ SIZES = [10, 100]
 # Queries of one request, identical at 10 and 100 rows. They include the fixed cost of every
 # request without a shared cache (`uncached` below): the token or the session, and the user with
 # their staff profile; the user's permissions; for pages the base template's store switcher and
-# worker heartbeat. With Redis, sessions, users, permissions and tokens come from the cache
+# worker heartbeat. With Redis, users, permissions and tokens come from the cache
 # (tests/org/test_auth_cache.py).
 BUDGETS = {
     "api follow-ups": 7,
@@ -71,10 +71,9 @@ BUDGETS = {
 
 @pytest.fixture(autouse=True)
 def uncached(settings):
-    """The same counts on every database and cache: sessions and permissions read from the
+    """The same counts on every database and cache: users and permissions read from the
     database, as without Redis."""
     settings.AUTH_CACHE_SECONDS = 0
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 @pytest.fixture(autouse=True)

@@ -133,9 +133,10 @@ else:
 HUEY["consumer"] = {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"}
 
 # The cache: Redis when REDIS_URL is set (shared by every web worker and the job worker; its own
-# database, the next after the queue's), otherwise each process's memory. Sessions, users and
-# permissions are cached only in a shared cache: a private one would not hear of a sign-out or a
-# role change made in another process.
+# database, the next after the queue's), otherwise each process's memory. Users and permissions
+# are cached only in a shared cache: a private one would not hear of a role change made in
+# another process. Sessions stay in the database alone: Django's cached_db sessions fail sign-in
+# and sign-out while the cache cannot be reached, and the database is the truth.
 if REDIS_URL:
     _queue_db = urlsplit(REDIS_URL).path.strip("/") or "0"
     CACHES = {
@@ -147,7 +148,6 @@ if REDIS_URL:
             ),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Signed-in users, their permissions and API tokens kept in the cache (dealercare/org/backends.py).

@@ -12,14 +12,16 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from dealercare.core.models import WorkerHeartbeat
 from dealercare.org.backends import VERSION_KEY, RoleBackend
 from dealercare.org.models import ApiToken
 from dealercare.org.roles import Role
+from dealercare.org.services import api_token_create
 from tests.factories import make_staff
 
 COMPLAINT_ADD = "complaints.add_complaint"
@@ -228,3 +230,37 @@ def test_the_auth_cache_needs_redis():
     )
     assert done.returncode != 0
     assert "AUTH_CACHE_SECONDS needs REDIS_URL" in done.stderr
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache is Redis on a port where nothing listens."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/1",
+        }
+    }
+    settings.AUTH_CACHE_SECONDS = 300
+
+
+def test_staff_keep_working_when_redis_cannot_be_reached(
+    client, store_a, customer_a, agent_a, api_as, caplog, redis_down
+):
+    WorkerHeartbeat.objects.create(worker="worker-1", seen_at=timezone.now())
+    api = api_as(agent_a)
+    response, _sql = stores_api(api)
+    assert response.status_code == 200
+    assert [s["code"] for s in response.json()] == [store_a.code]
+    client.force_login(agent_a)
+    page = client.get(f"/customers/{customer_a.pk}/")
+    assert page.status_code == 200 and customer_a.name in page.content.decode()
+    assert "auth cache unavailable" in caplog.text
+
+
+def test_revoking_a_token_while_redis_cannot_be_reached_is_refused(store_a, agent_a, redis_down):
+    """Nothing stale may outlive the outage: the change fails rather than go unannounced."""
+    token, _key = api_token_create(user=agent_a)
+    with pytest.raises(RedisConnectionError), transaction.atomic():
+        token.delete()
+    assert ApiToken.objects.filter(pk=token.pk).exists()

@@ -11,6 +11,7 @@ role, a role's permissions, a user's roles or an API token moves the version on,
 request reads from the database again.
 """
 
+import logging
 import secrets
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 VERSION_KEY = "auth:version"
+logger = logging.getLogger(__name__)
 
 
 def _version_start() -> None:
@@ -69,23 +71,38 @@ def _token_saved(*, created: bool, **kwargs) -> None:
 
 def auth_cached(key: str, load):
     """`load()`, or what it returned for `key` under the current auth version (one round trip to
-    the cache). `None` is never kept: an unknown token stays a database question."""
+    the cache). `None` is never kept: an unknown token stays a database question.
+
+    The cache only spares reads: when Redis cannot be reached the database answers (a change
+    made meanwhile still fails loudly in auth_cache_invalidate, so nothing stale survives)."""
     seconds = settings.AUTH_CACHE_SECONDS
     if seconds <= 0:
         return load()
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or _version()
+    try:
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or _version()
+    except Exception:  # any cache failure: read from the database
+        logger.warning("auth cache unavailable, reading %s from the database", key, exc_info=True)
+        return load()
     cached_version, value = found.get(key, (None, None))
     if cached_version != version or value is None:
         value = load()
         if value is not None:
-            cache.set(key, (version, value), timeout=seconds)
+            try:
+                cache.set(key, (version, value), timeout=seconds)
+            except Exception:
+                logger.warning("auth cache unavailable, %s not kept", key, exc_info=True)
     return value
 
 
 def auth_cache_forget(key: str) -> None:
-    """Drops one entry (rewriting it could keep a token revoked meanwhile)."""
-    cache.delete(key)
+    """Drops one entry (rewriting it could keep a token revoked meanwhile). Only when the cache
+    is in use: it may be down, and then the entry is read from the database anyway."""
+    if settings.AUTH_CACHE_SECONDS > 0:
+        try:
+            cache.delete(key)
+        except Exception:
+            logger.warning("auth cache unavailable, %s not dropped", key, exc_info=True)
 
 
 def _user_with_profile(user_id):
