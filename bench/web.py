@@ -54,6 +54,7 @@ def web_benchmarks(
     """Run gunicorn on 127.0.0.1:`port` and wrk against every endpoint (or those named in
     `only`) at each concurrency. Needs Django set up, with the benchmark database in
     DATABASE_URL."""
+    from django.conf import settings
     from django.db import connections
 
     wrk_version = _wrk_version()
@@ -87,8 +88,6 @@ def web_benchmarks(
     runs = [("ceiling", key, figure) for key, figure in ceiling.items()] + [
         (name, f"c{c}", row[f"c{c}"]) for name, row in results.items() for c in concurrencies
     ]
-    from django.conf import settings
-
     return {
         "duration_s": duration_s,
         "server": f"gunicorn, {WORKERS} sync workers",

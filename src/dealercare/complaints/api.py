@@ -58,9 +58,7 @@ def complaint_list(request, filters: Query[ComplaintFilter], limit: Limit = 50, 
         category=filters.category or "",
         overdue=filters.overdue,
     )
-    # The rows show the complaint's own columns: no related records, no long texts.
-    rows = complaints.select_related(None).only(*selectors.LIST_COLUMNS)
-    return paginate(rows, limit=limit, offset=offset)
+    return paginate(selectors.list_rows(complaints), limit=limit, offset=offset)
 
 
 @router.post("/complaints", response={201: ComplaintDetailOut, **errors()})

@@ -47,13 +47,9 @@ def complaint_list(request):
         severity=severity,
         overdue=overdue,
     )
-    # Only what the rows show: whole customers, vehicles and orders were most of the time.
-    complaints = (
-        complaints.select_related(None)
-        .select_related("customer", "vehicle")
-        .only(*selectors.LIST_COLUMNS, "description", "customer__name", "vehicle__plate")
+    page = Paginator(selectors.list_rows(complaints, with_names=True), 30).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(complaints, 30).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,

@@ -119,6 +119,40 @@ def worklist(
     ).order_by("bucket", "due_date", "id")
 
 
+# What a worklist row shows (followups/worklist.html).
+WORKLIST_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "due_date",
+    "next_attempt_on",
+    "attempts",
+    "calendar_estimated",
+    "customer__name",
+    "customer__mobile",
+    "vehicle__plate",
+    "vehicle__brand",
+    "vehicle__model",
+    "repair_order__number",
+    "repair_order__job_type",
+    "repair_order__advisor__staff_profile__display_name",
+]
+
+
+def worklist_rows(worklist: QuerySet[FollowUpTask], ids: list[int]) -> list[FollowUpTask]:
+    """The worklist tasks `ids` (one page, chosen on the task table alone), in that order, with
+    what their rows show: sorting a big store's open tasks after joining customers, vehicles and
+    orders to each of them cost several times more."""
+    rows = (
+        worklist.filter(pk__in=ids)
+        .select_related(None)
+        .select_related("customer", "vehicle", "repair_order__advisor__staff_profile")
+        .only(*WORKLIST_COLUMNS)
+    )
+    by_id = {task.pk: task for task in rows}
+    return [by_id[pk] for pk in ids]
+
+
 def follow_up_get(*, actor, task_id: int) -> FollowUpTask:
     task = follow_up_list(actor=actor).filter(pk=task_id).first()
     if task is None:

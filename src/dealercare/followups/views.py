@@ -19,23 +19,6 @@ from .models import FollowUpTask
 from .scripts import script_lines
 
 WORKLIST_PAGE_SIZE = 50
-WORKLIST_COLUMNS = [
-    "id",
-    "kind",
-    "status",
-    "due_date",
-    "next_attempt_on",
-    "attempts",
-    "calendar_estimated",
-    "customer__name",
-    "customer__mobile",
-    "vehicle__plate",
-    "vehicle__brand",
-    "vehicle__model",
-    "repair_order__number",
-    "repair_order__job_type",
-    "repair_order__advisor__staff_profile__display_name",
-]
 
 
 @login_required
@@ -46,21 +29,15 @@ def worklist(request):
         kind = ""
     today = timezone.localdate()
     # A page holds more than a day's calls of one agent; the rest (upcoming days) are on the
-    # next pages. The page's tasks are chosen on the task table alone, then read with what the
-    # rows show: sorting a big store's open tasks after joining customers, vehicles and orders
-    # to each of them cost several times more.
+    # next pages.
     worklist = selectors.worklist(
         actor=request.user, store_id=current_store_id(request), kind=kind, today=today
     )
     page = Paginator(worklist.values_list("pk", flat=True), WORKLIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    ids = list(page.object_list)
-    rows = worklist.filter(pk__in=ids).select_related(None)
-    rows = rows.select_related("customer", "vehicle", "repair_order__advisor__staff_profile")
-    by_id = {task.pk: task for task in rows.only(*WORKLIST_COLUMNS)}
     context = {
-        "tasks": [by_id[pk] for pk in ids],
+        "tasks": selectors.worklist_rows(worklist, list(page.object_list)),
         "page": page,
         "kind": kind,
         "kinds": FollowUpTask.Kind.choices,
