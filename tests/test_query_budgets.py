@@ -55,7 +55,7 @@ BUDGETS = {
     "api customer detail": 8,
     "page customer detail": 10,
     "api appointments": 7,
-    "page appointments": 17,
+    "page appointments": 16,
     "api repair orders": 7,
     "page workorders board": 8,
     "api repair order detail": 10,

@@ -51,6 +51,10 @@ def test_online_share_counts_every_status(store_a, customer_a):
     assert online_share(Appointment.objects.filter(status="cancelled")) == Decimal("0.6667")
     assert online_share(Appointment.objects.filter(channel="online")) == Decimal("1.0000")
     assert online_share(Appointment.objects.filter(channel="phone")) == Decimal("0.0000")
+    # Among appointments already read (the day plan's), the same figures.
+    assert online_share(list(Appointment.objects.all())) == Decimal("0.6154")
+    assert online_share(list(Appointment.objects.filter(status="cancelled"))) == Decimal("0.6667")
+    assert online_share([]) is None
 
 
 @pytest.mark.django_db

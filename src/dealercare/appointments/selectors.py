@@ -79,8 +79,12 @@ def appointment_get(*, actor, appointment_id: int) -> Appointment:
     return found
 
 
-def online_share(appointments: QuerySet[Appointment]) -> Decimal | None:
-    """Online appointments ÷ all appointments (every status), e.g. 0.6500; None when none."""
+def online_share(appointments: QuerySet[Appointment] | list[Appointment]) -> Decimal | None:
+    """Online appointments ÷ all appointments (every status), e.g. 0.6500; None when none.
+    Counted by the database, or among appointments already read (the day plan's)."""
+    if isinstance(appointments, list):
+        online = sum(1 for a in appointments if a.channel == Appointment.Channel.ONLINE)
+        return ratio(online, len(appointments))
     counts = appointments.aggregate(
         total=Count("id"), online=Count("id", filter=Q(channel=Appointment.Channel.ONLINE))
     )

@@ -58,7 +58,11 @@ def day_plan(request):
     calendar = store_calendar(store)
     bays = list(Bay.objects.filter(store=store, is_active=True).order_by("name"))
     slots = day_slots_by_kind(store, day, calendar=calendar)
-    appointments = list(selectors.appointment_list(actor=request.user, store_id=store.pk, day=day))
+    appointments = list(
+        selectors.list_rows(
+            selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)
+        )
+    )
     by_cell = {
         (a.start, a.bay_id): a
         for a in appointments
@@ -86,9 +90,7 @@ def day_plan(request):
             for a in appointments
             if a.kind == Appointment.Kind.SERVICE and (not a.holds_capacity or not a.bay_id)
         ],
-        share=selectors.online_share(
-            selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)
-        ),
+        share=selectors.online_share(appointments),
     )
     return render(request, "appointments/day_plan.html", context)
 
