@@ -17,10 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from dealercare.core.errors import NotFound
 from dealercare.core.models import WorkerHeartbeat
 from dealercare.org.backends import VERSION_KEY, RoleBackend
 from dealercare.org.models import ApiToken
 from dealercare.org.roles import Role
+from dealercare.org.selectors import store_get, stores_visible
 from dealercare.org.services import api_token_create
 from tests.factories import make_staff
 
@@ -180,7 +182,30 @@ def test_a_staff_page_signed_in_by_session_costs_no_user_or_permission_queries(
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert 'FROM "auth_permission"' not in tables and 'FROM "auth_user"' not in tables
     assert "core_workerheartbeat" not in tables  # the worker's last report is cached too
+    assert 'FROM "org_store"' not in tables  # the stores they may see, and their store's name
     assert tables.count('FROM "org_staffprofile"') == 0
+
+
+def test_the_stores_a_user_may_see_come_from_the_cache_until_a_store_changes(
+    cached, store_a, store_b, agent_a, hq_user, django_assert_num_queries
+):
+    assert [s.code for s in stores_visible(actor=agent_a)] == ["BJ01"]
+    assert [s.code for s in stores_visible(actor=hq_user)] == ["BJ01", "SH01"]
+    with django_assert_num_queries(0):
+        assert store_get(actor=agent_a, store_id=store_a.pk).name == "北京朝阳店"
+        assert [s.code for s in stores_visible(actor=hq_user)] == ["BJ01", "SH01"]
+    with pytest.raises(NotFound):  # another store's: not found, even from the cache
+        store_get(actor=agent_a, store_id=store_b.pk)
+
+    store_a.name = "北京朝阳旗舰店"
+    store_a.save()  # as the admin does
+    assert store_get(actor=agent_a, store_id=store_a.pk).name == "北京朝阳旗舰店"
+    store_b.is_active = False
+    store_b.save()
+    assert [s.code for s in stores_visible(actor=hq_user)] == ["BJ01"]
+    store_b.group.name = "新名称集团"
+    store_b.group.save()
+    assert stores_visible(actor=agent_a)[0].group.name == "新名称集团"
 
 
 def test_a_change_moves_the_version_on_again_once_committed(

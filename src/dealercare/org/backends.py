@@ -1,14 +1,15 @@
-"""Who is asking, and what they may do: Django's ModelBackend, with the reads every request makes
-kept in the shared cache.
+"""Who is asking, what they may do and which stores they may see: Django's ModelBackend, with
+the reads every request makes kept in the shared cache.
 
 - The signed-in user is read together with their staff profile and roles.
 - When `AUTH_CACHE_SECONDS` > 0 (settings allow it only with Redis: a cache private to one worker
-  process could not be told of a change made in another), the user, their permissions and
-  the bearer tokens they use are kept in the cache between requests.
+  process could not be told of a change made in another), the user, their permissions, the
+  bearer tokens they use and the stores they may see (org.selectors.stores_visible) are kept in
+  the cache between requests.
 
 Every entry is stored with the cache's auth version; any change to a user, a staff profile, a
-role, a role's permissions, a user's roles or an API token moves the version on, so the next
-request reads from the database again.
+role, a role's permissions, a user's roles, an API token, a store or a dealer group moves the
+version on, so the next request reads from the database again.
 """
 
 import logging
@@ -142,7 +143,7 @@ class RoleBackend(ModelBackend):
 
 
 def connect_signals() -> None:
-    from .models import ApiToken, StaffProfile
+    from .models import ApiToken, DealerGroup, StaffProfile, Store
 
     user_model = get_user_model()
     for sender in (
@@ -153,7 +154,7 @@ def connect_signals() -> None:
         m2m_changed.connect(auth_cache_invalidate, sender=sender, weak=False)
     post_save.connect(_user_saved, sender=user_model, weak=False)
     post_save.connect(_token_saved, sender=ApiToken, weak=False)
-    for sender in (Group, StaffProfile):
+    for sender in (Group, StaffProfile, Store, DealerGroup):
         post_save.connect(auth_cache_invalidate, sender=sender, weak=False)
-    for sender in (user_model, Group, StaffProfile, ApiToken):
+    for sender in (user_model, Group, StaffProfile, ApiToken, Store, DealerGroup):
         post_delete.connect(auth_cache_invalidate, sender=sender, weak=False)

@@ -2,14 +2,14 @@ from django.utils import timezone
 
 from dealercare.core.selectors import worker_last_seen
 
-from .selectors import current_store_id, staff_profile_of, store_list
+from .selectors import current_store_id, staff_profile_of, stores_visible
 
 
 def staff_context(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith("/c/"):
         return {}
-    stores = list(store_list(actor=user))
+    stores = stores_visible(actor=user)
     current_id = current_store_id(request)
     worker_seen = worker_last_seen()
     return {

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from dealercare.core.errors import NotFound
 from dealercare.core.scoping import visible_store_ids
 
+from .backends import auth_cached
 from .models import StaffProfile, Store
 
 CURRENT_STORE_SESSION_KEY = "current_store_id"
@@ -16,8 +17,16 @@ def store_list(*, actor) -> QuerySet[Store]:
     return stores if store_ids is None else stores.filter(id__in=store_ids)
 
 
+def stores_visible(*, actor) -> list[Store]:
+    """`store_list` as read on every staff page (the store switcher, the current store's name)
+    and by `store_get`: kept in the auth cache, which any change to a store or group empties."""
+    store_ids = visible_store_ids(actor)
+    key = "all" if store_ids is None else ",".join(map(str, sorted(store_ids)))
+    return auth_cached(f"auth:stores:{key}", lambda: list(store_list(actor=actor)))
+
+
 def store_get(*, actor, store_id: int) -> Store:
-    store = store_list(actor=actor).filter(id=store_id).first()
+    store = next((s for s in stores_visible(actor=actor) if s.pk == store_id), None)
     if store is None:
         raise NotFound("门店不存在。", "Store not found.", field="store_id")
     return store
