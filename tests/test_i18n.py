@@ -58,7 +58,8 @@ def _po_entries(path: Path) -> list[dict]:
                 entry[field] += value
             continue
         keyword, _, value = line.partition(" ")
-        if keyword == "msgid" and entry is not None and "msgid" in entry:
+        # A new entry starts with its msgctxt or msgid (blank lines are not kept).
+        if keyword in ("msgctxt", "msgid") and entry is not None and "msgid" in entry:
             finish()
             entry = None
         entry = entry or {"flags": set(), "msgstr": {}}

@@ -3,8 +3,10 @@ periods, bays, transitions, deliveries and store scoping. The clock stands still
 2026-11-30 10:00 (Asia/Shanghai); the next working day is Tuesday 2026-12-01."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from dealercare.appointments.models import (
@@ -15,6 +17,7 @@ from dealercare.appointments.models import (
     ServiceCapacity,
     SlotCounter,
 )
+from dealercare.appointments.services import appointment_actions_open
 from dealercare.core.models import AuditLog
 from dealercare.customers.models import CustomerEvent
 from dealercare.notifications.models import Message
@@ -520,3 +523,39 @@ def test_a_sales_consultant_books_a_delivery(frozen_now, bays_a, api_as, store_a
     )
     assert response.status_code == 201, response.content
     assert response.json()["channel"] == "dealer_initiated"
+
+
+def _buttons(html: str, appointment_id: int) -> list[str]:
+    return re.findall(rf'action="/appointments/{appointment_id}/([a-z-]+)/"', html)
+
+
+def test_the_day_plan_offers_the_status_changes_the_rules_allow(
+    frozen_now, bays_a, api_as, advisor_a, store_a, cars_a
+):
+    (c1, v1), (c2, v2) = cars_a[:2]
+    client = api_as(advisor_a)
+    waiting = book(client, store=store_a, customer=c1, vehicle=v1, start=at(1, 8, 30)).json()
+    done = book(client, store=store_a, customer=c2, vehicle=v2, start=at(1, 8, 30)).json()
+    assert _act(client, done["id"], "cancel").status_code == 200
+    page = Client()
+    page.force_login(advisor_a)
+
+    def plan() -> str:
+        return page.get("/appointments/?date=2026-12-01").content.decode()
+
+    before_start = ["arrive", "cancel"]
+    if waiting["status"] == "requested":
+        before_start.insert(0, "confirm")
+    assert _buttons(plan(), waiting["id"]) == before_start
+    assert _buttons(plan(), done["id"]) == []  # a cancelled booking offers nothing
+    appointment = Appointment.objects.get(pk=waiting["id"])
+    assert "no_show" not in appointment_actions_open(appointment, at=at(1, 8, 29))
+
+    frozen_now.move_to(at(1, 8, 30))  # its time has come: it may be marked a no-show
+    after_start = [*before_start[:-1], "no-show", "cancel"]
+    assert _buttons(plan(), waiting["id"]) == after_start
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert ">Arrived</button>" in plan() and ">No-show</button>" in plan()
+    assert page.post(f"/appointments/{waiting['id']}/no-show/").status_code == 302
+    assert Appointment.objects.get(pk=waiting["id"]).status == "no_show"
+    assert appointment_actions_open(Appointment.objects.get(pk=waiting["id"]), at=at(2, 9)) == []

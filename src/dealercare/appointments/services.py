@@ -297,6 +297,17 @@ _ACTIONS = {
 }
 
 
+def appointment_actions_open(appointment: Appointment, *, at: dt.datetime) -> list[str]:
+    """The status changes staff may make now (no-show only once the booked time has come),
+    by the same rules the transitions check."""
+    return [
+        action
+        for action, (allowed, target, _zh, _en) in _ACTIONS.items()
+        if appointment.status in allowed
+        and not (target == Status.NO_SHOW and appointment.start > at)
+    ]
+
+
 @transaction.atomic
 def _transition(*, appointment: Appointment, action: str, actor, note: str = "") -> Appointment:
     allowed, target, action_zh, action_en = _ACTIONS[action]

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from dealercare.core.context import ip_from_request
@@ -32,6 +33,30 @@ ACTIONS = {
     "no-show": services.appointment_no_show,
     "cancel": services.appointment_cancel,
 }
+# The day plan's buttons, by service action: (URL action, label, secondary style).
+ACTION_BUTTONS = {
+    "confirm": ("confirm", pgettext_lazy("appointment action", "确认"), False),
+    "arrive": ("arrive", pgettext_lazy("appointment action", "到店"), True),
+    "no_show": ("no-show", pgettext_lazy("appointment action", "未到"), True),
+    "cancel": ("cancel", pgettext_lazy("appointment action", "取消"), True),
+}
+
+
+def _with_buttons(appointments: list[Appointment]) -> None:
+    """Sets each appointment's status buttons (`buttons`: url, label, secondary) once per page
+    rather than working them out in the template for every booking (most of its time)."""
+    now = timezone.now()
+    labels = {action: str(label) for action, (_, label, _) in ACTION_BUTTONS.items()}
+    for appointment in appointments:
+        appointment.buttons = [
+            (
+                reverse("appointments:action", args=[appointment.pk, ACTION_BUTTONS[action][0]]),
+                labels[action],
+                ACTION_BUTTONS[action][2],
+            )
+            for action in services.appointment_actions_open(appointment, at=now)
+            if action in ACTION_BUTTONS
+        ]
 
 
 def _day_from(request) -> dt.date:
@@ -63,6 +88,8 @@ def day_plan(request):
             selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)
         )
     )
+    if request.user.has_perm("appointments.change_appointment"):
+        _with_buttons(appointments)
     by_cell = {
         (a.start, a.bay_id): a
         for a in appointments
