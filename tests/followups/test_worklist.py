@@ -151,6 +151,11 @@ def test_api_list_filters_and_masks(worklist_tasks, api_as, agent_a, store_a):
     body = client.get(f"/api/v1/follow-ups?store_id={store_a.pk}&kind=after_service").json()
     assert body["count"] == 7
     assert {item["mobile_masked"] for item in body["items"]} >= {"139****0002"}
+    tasks = {t.pk: t for t in FollowUpTask.objects.select_related("customer", "vehicle")}
+    for item in body["items"]:  # the neighbours' columns belong to the row's own task
+        task = tasks[item["id"]]
+        assert item["customer_name"] == task.customer.name
+        assert item["plate"] == (task.vehicle.plate if task.vehicle else None)
     assert not re.search(r"1390000000\d", client.get("/api/v1/follow-ups").content.decode())
     colleague_task = worklist_tasks["colleague"]
     body = client.get(f"/api/v1/follow-ups?assignee={colleague_task.assignee_id}").json()

@@ -20,13 +20,13 @@ def follow_up_list(request, filters: Query[FollowUpFilter], limit: Limit = 50, o
         repair_order_id=filters.repair_order_id,
         assignee_id=filters.assignee,
     )
-    return paginate(selectors.list_rows(tasks), limit=limit, offset=offset)
+    return paginate(selectors.list_rows(tasks), limit=limit, offset=offset, counted=tasks)
 
 
 @router.get("/follow-ups/{task_id}", response={200: FollowUpOut, **errors(401, 403, 404, 422)})
 def follow_up_detail(request, task_id: Id):
     require_permission(request.auth, "followups.view_followuptask")
-    return selectors.follow_up_get(actor=request.auth, task_id=task_id)
+    return selectors.follow_up_row(actor=request.auth, task_id=task_id)
 
 
 @router.post("/follow-ups/{task_id}/outcome", response={200: FollowUpOut, **errors()})
@@ -35,10 +35,11 @@ def follow_up_outcome(request, task_id: Id, payload: OutcomeIn):
     later working day up to the store's limit, then closed as unreachable)."""
     require_permission(request.auth, "followups.change_followuptask")
     task = selectors.follow_up_get(actor=request.auth, task_id=task_id)
-    return services.follow_up_record_outcome(
+    services.follow_up_record_outcome(
         task=task,
         actor=request.auth,
         result=payload.result,
         reasons=payload.reasons,
         comment=payload.comment,
     )
+    return selectors.follow_up_row(actor=request.auth, task_id=task.pk)

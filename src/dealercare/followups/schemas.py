@@ -3,10 +3,12 @@ import datetime as dt
 from ninja import Field, Schema
 
 from dealercare.core.api import Id, Text
+from dealercare.core.masking import mask_phone
 
 from .models import DissatisfactionReason, FollowUpTask
 
 
+# Validated from the rows of selectors.list_rows (plain values), not from tasks.
 class FollowUpOut(Schema):
     id: int
     store_id: int
@@ -32,28 +34,8 @@ class FollowUpOut(Schema):
     complaint_id: int | None = None
 
     @staticmethod
-    def resolve_complaint_id(obj):
-        # A list annotates it (selectors.with_first_complaint_id): one query for the page.
-        if hasattr(obj, "first_complaint_id"):
-            return obj.first_complaint_id
-        complaint = obj.complaints.order_by("pk").first()
-        return complaint.pk if complaint else None
-
-    @staticmethod
-    def resolve_customer_name(obj):
-        return obj.customer.name
-
-    @staticmethod
-    def resolve_mobile_masked(obj):
-        return obj.customer.mobile_masked
-
-    @staticmethod
-    def resolve_plate(obj):
-        return obj.vehicle.plate if obj.vehicle_id else None
-
-    @staticmethod
-    def resolve_repair_order_number(obj):
-        return obj.repair_order.number if obj.repair_order_id else None
+    def resolve_mobile_masked(row):
+        return mask_phone(row["customer_mobile"])
 
 
 class FollowUpFilter(Schema):
