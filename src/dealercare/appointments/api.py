@@ -90,7 +90,9 @@ def appointment_list(
         status=filters.status or "",
         kind=filters.kind or "",
     )
-    return paginate(selectors.list_rows(appointments), limit=limit, offset=offset)
+    return paginate(
+        selectors.list_rows(appointments), limit=limit, offset=offset, counted=appointments
+    )
 
 
 @router.post("/appointments", response={201: AppointmentOut, **errors()})
@@ -114,7 +116,7 @@ def appointment_create(request, payload: AppointmentIn):
         note=payload.note,
         kind=payload.kind,
     )
-    return Status(201, appointment)
+    return Status(201, selectors.appointment_row(actor=request.auth, appointment_id=appointment.pk))
 
 
 @router.get(
@@ -122,13 +124,14 @@ def appointment_create(request, payload: AppointmentIn):
 )
 def appointment_detail(request, appointment_id: Id):
     require_permission(request.auth, "appointments.view_appointment")
-    return selectors.appointment_get(actor=request.auth, appointment_id=appointment_id)
+    return selectors.appointment_row(actor=request.auth, appointment_id=appointment_id)
 
 
 def _transition(request, appointment_id: int, service, **kwargs):
     require_permission(request.auth, "appointments.change_appointment")
     appointment = selectors.appointment_get(actor=request.auth, appointment_id=appointment_id)
-    return service(appointment=appointment, actor=request.auth, **kwargs)
+    service(appointment=appointment, actor=request.auth, **kwargs)
+    return selectors.appointment_row(actor=request.auth, appointment_id=appointment_id)
 
 
 @router.post("/appointments/{appointment_id}/confirm", response={200: AppointmentOut, **errors()})

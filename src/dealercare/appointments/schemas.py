@@ -37,6 +37,7 @@ class AppointmentIn(Schema):
     note: Text = Field("", max_length=500)
 
 
+# Validated from the rows of selectors.list_rows (plain values), not from appointments.
 class AppointmentOut(Schema):
     id: int
     store_id: int
@@ -50,21 +51,9 @@ class AppointmentOut(Schema):
     service_type: str
     channel: str
     status: str
-    bay: str | None = None
+    bay: str | None = Field(None, validation_alias="bay_name")  # the bay's name
     note: str
     created_at: dt.datetime
-
-    @staticmethod
-    def resolve_customer_name(obj):
-        return obj.customer.name
-
-    @staticmethod
-    def resolve_plate(obj):
-        return obj.vehicle.plate if obj.vehicle_id else None
-
-    @staticmethod
-    def resolve_bay(obj):
-        return obj.bay.name if obj.bay_id else None
 
 
 class CancelIn(Schema):

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from dealercare.core.errors import NotFound
 from dealercare.core.kpi import ratio
@@ -37,9 +37,9 @@ def appointment_list(
     return appointments.order_by("start", "id")
 
 
-# What a list row shows (the API's AppointmentOut): the appointment's own columns and the few
-# of its customer, vehicle and bay, not every column of four related records.
-LIST_COLUMNS = (
+# The API's rows (AppointmentOut) as plain values: the appointment's own columns and the name or
+# plate of its customer, vehicle and bay, not four records built for every row.
+API_COLUMNS = (
     "id",
     "store_id",
     "customer_id",
@@ -50,20 +50,35 @@ LIST_COLUMNS = (
     "service_type",
     "channel",
     "status",
-    "bay_id",
     "note",
     "created_at",
-    "customer__name",
-    "vehicle__plate",
-    "bay__name",
 )
 
 
-def list_rows(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+def list_rows(appointments: QuerySet[Appointment]) -> QuerySet[dict]:
+    return appointments.select_related(None).values(
+        *API_COLUMNS,
+        customer_name=F("customer__name"),
+        plate=F("vehicle__plate"),
+        bay_name=F("bay__name"),
+    )
+
+
+def appointment_row(*, actor, appointment_id: int) -> dict:
+    """One appointment as the API shows it (list_rows)."""
+    row = list_rows(appointment_list(actor=actor).filter(pk=appointment_id)).first()
+    if row is None:
+        raise NotFound("预约不存在。", "Appointment not found.")
+    return row
+
+
+def plan_rows(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """What the day plan shows of each appointment: its own columns and its customer's name and
+    vehicle's plate."""
     return (
         appointments.select_related(None)
-        .select_related("customer", "vehicle", "bay")
-        .only(*LIST_COLUMNS)
+        .select_related("customer", "vehicle")
+        .only(*API_COLUMNS, "bay_id", "customer__name", "vehicle__plate")
     )
 
 

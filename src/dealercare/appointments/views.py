@@ -84,7 +84,7 @@ def day_plan(request):
     bays = list(Bay.objects.filter(store=store, is_active=True).order_by("name"))
     slots = day_slots_by_kind(store, day, calendar=calendar)
     appointments = list(
-        selectors.list_rows(
+        selectors.plan_rows(
             selectors.appointment_list(actor=request.user, store_id=store.pk, day=day)
         )
     )
