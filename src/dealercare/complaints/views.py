@@ -47,9 +47,7 @@ def complaint_list(request):
         severity=severity,
         overdue=overdue,
     )
-    page = Paginator(selectors.list_rows(complaints, with_names=True), 30).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.page_rows(complaints), 30).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,
