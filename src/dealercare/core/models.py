@@ -11,6 +11,12 @@ def _choice_labels(field, language: str | None) -> dict:
     return {value: str(label) for value, label in field.flatchoices}
 
 
+def choice_labels(model, field_name: str) -> dict:
+    """A choice field's labels in the active language, {value: label}, for rows read as
+    values rather than records."""
+    return _choice_labels(model._meta.get_field(field_name), get_language())
+
+
 class ChoiceLabels(models.Model):
     """get_FOO_display() from a table made once per field and language.
 

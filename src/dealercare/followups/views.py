@@ -37,7 +37,7 @@ def worklist(request):
         request.GET.get("page")
     )
     context = {
-        "tasks": selectors.worklist_rows(worklist, list(page.object_list)),
+        "tasks": selectors.worklist_rows(worklist, list(page.object_list), today=today),
         "page": page,
         "kind": kind,
         "kinds": FollowUpTask.Kind.choices,
