@@ -195,16 +195,25 @@ def _store_rows(figures: dict, invited: dict) -> list[dict]:
 def weakest_items(
     *, store_id: int, month: dt.date, limit: int = 2, minimum_answers: int = 3
 ) -> list[str]:
-    """The store's lowest-scoring items of a month (by mean share of the maximum)."""
-    shares: dict[str, list[Decimal]] = defaultdict(list)
-    for score, item_type, text in Answer.objects.filter(
-        response__store_id=store_id,
-        response__month=month_start(month),
-        score__isnull=False,
-        item__item_type__in=[Item.Type.SCALE5, Item.Type.SCALE10],
-    ).values_list("score", "item__item_type", "item__text"):
-        shares[text].append(Decimal(score) / (5 if item_type == Item.Type.SCALE5 else 10))
+    """The store's lowest-scoring items of a month (by mean share of the maximum). The database
+    sums the scores of each item text and scale; a sum ÷ the scale's maximum is the sum of the
+    shares, exactly as adding them one answer at a time."""
+    answers: dict[str, int] = defaultdict(int)
+    share_sums: dict[str, Decimal] = defaultdict(Decimal)
+    for text, item_type, count, score_sum in (
+        Answer.objects.filter(
+            response__store_id=store_id,
+            response__month=month_start(month),
+            score__isnull=False,
+            item__item_type__in=[Item.Type.SCALE5, Item.Type.SCALE10],
+        )
+        .values_list("item__text", "item__item_type")
+        .annotate(count=Count("id"), score_sum=Sum("score"))
+        .order_by()
+    ):
+        answers[text] += count
+        share_sums[text] += Decimal(score_sum) / (5 if item_type == Item.Type.SCALE5 else 10)
     ranked = sorted(
-        ((sum(v) / len(v), text) for text, v in shares.items() if len(v) >= minimum_answers)
+        (share_sums[text] / n, text) for text, n in answers.items() if n >= minimum_answers
     )
     return [text for _, text in ranked[:limit]]
