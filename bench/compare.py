@@ -12,8 +12,11 @@ def main(before_path: str, after_path: str) -> None:
     before, after = (json.loads(Path(path).read_text()) for path in (before_path, after_path))
     print(f"before: {before['git_commit']} ({before['at']})")
     print(f"after: {after['git_commit']} ({after['at']})\n")
-    print("| endpoint | c=1 p50 ms | c=8 req/s | c=8 p95 ms | c=8 share of ceiling |")
-    print("|---|---|---|---|---|")
+    print(
+        "| endpoint | queries | Python calls | c=1 p50 ms | c=8 req/s | c=8 p95 ms "
+        "| c=8 share of ceiling |"
+    )
+    print("|---|---|---|---|---|---|---|")
     rows = [("ceiling /healthz/", before["web"]["ceiling"], after["web"]["ceiling"])]
     rows += [
         (name, before["web"]["endpoints"].get(name), row)
@@ -36,8 +39,18 @@ def main(before_path: str, after_path: str) -> None:
                 else f"**{new['ratio_of_ceiling_c8']:.1%}**"
             )
         )
+
+        def work(key, old=old, new=new):
+            # Results before this figure existed have none.
+            now = new.get("work", {}).get(key)
+            was = (old or {}).get("work", {}).get(key)
+            if now is None:
+                return ""
+            return f"{was:,} → **{now:,}**" if was is not None else f"**{now:,}**"
+
         print(
-            f"| {name} | {cell('c1', lambda f: f['latency_ms']['p50'])} "
+            f"| {name} | {work('queries')} | {work('python_calls')} "
+            f"| {cell('c1', lambda f: f['latency_ms']['p50'])} "
             f"| {cell('c8', lambda f: round(f['requests_per_s']))} "
             f"| {cell('c8', lambda f: f['latency_ms']['p95'])} | {share} |"
         )

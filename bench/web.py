@@ -68,6 +68,7 @@ def web_benchmarks(
     credentials = _credentials(fixtures["actors"])
     try:
         endpoints = [e for e in _endpoints(fixtures) if not only or e.name in only]
+        work = {e.name: _work_per_request(e, credentials[e.actor][e.auth]) for e in endpoints}
         connections.close_all()  # this process stays idle while the server works
         base = f"http://127.0.0.1:{port}"
         with _gunicorn(port):
@@ -81,6 +82,7 @@ def web_benchmarks(
                     "path": endpoint.path,
                     "actor": fixtures["actors"][endpoint.actor].get_username(),
                     "auth": endpoint.auth,
+                    "work": work[endpoint.name],
                 }
                 for c in concurrencies:
                     figure = _wrk(base + endpoint.path, headers, c, duration_s)
@@ -121,11 +123,11 @@ def web_table(result: dict) -> str:
     top = f"c{max(result['concurrencies'])}"
     header = (
         f"{'endpoint':<24} {'c':>3} {'req/s':>8} {'% ceil':>7} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'queries':>7} {'calls':>7}"
     )
     lines = [header, "-" * len(header)]
 
-    def line(name, key, figure, ratio):
+    def line(name, key, figure, ratio, work=None):
         latency = figure["latency_ms"]
         marks = []
         if key == top and (latency["p95"] >= P95_TARGET_MS or ratio < CEILING_SHARE_TARGET):
@@ -135,15 +137,50 @@ def web_table(result: dict) -> str:
         lines.append(
             f"{name:<24} {key[1:]:>3} {figure['requests_per_s']:>8.1f} {ratio:>7.1%} "
             f"{latency['p50']:>8.1f} {latency['p95']:>8.1f} {latency['p99']:>8.1f} "
-            f"{figure['errors']:>7} {' '.join(marks)}".rstrip()
+            f"{figure['errors']:>7} {work['queries'] if work else '':>7} "
+            f"{work['python_calls'] if work else '':>7} {' '.join(marks)}".rstrip()
         )
 
     for key, figure in result["ceiling"].items():
         line("ceiling /healthz/", key, figure, 1.0)
     for name, row in result["endpoints"].items():
         for key in result["ceiling"]:
-            line(name, key, row[key], row[f"ratio_of_ceiling_{key}"])
+            line(name, key, row[key], row[f"ratio_of_ceiling_{key}"], row.get("work"))
     return "\n".join(lines)
+
+
+def _work_per_request(endpoint: Endpoint, headers: dict, repeat: int = 5) -> dict:
+    """What one request costs whatever else the machine is doing: its SQL queries and the
+    Python function calls it makes (counted by cProfile), in this process through Django's test
+    client with the same headers. Timings on this shared machine move by ±30%; these do not."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(headers=headers)
+    for _ in range(2):  # the first requests fill per-process caches
+        client.get(endpoint.path)
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        status = client.get(endpoint.path).status_code
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(repeat):
+        client.get(endpoint.path)
+    profile.disable()
+    if status != 200:
+        raise RuntimeError(f"{endpoint.name} answered {status} in process")
+    return {
+        "queries": len(queries),
+        "python_calls": round(pstats.Stats(profile).total_calls / repeat),
+    }
 
 
 # --- what is requested, by whom ------------------------------------------------------------
