@@ -62,8 +62,8 @@ def web_benchmarks(
     wrk_version = _wrk_version()
     fixtures = _fixtures()
     # Production runs the job worker beside the web server, and every staff page shows when it
-    # last reported. Its heartbeat is recorded as the worker would (the worker itself is not
-    # run: its jobs would change the data set the job benchmarks measure).
+    # last reported. Its heartbeat is recorded as the worker would, before each endpoint (the
+    # worker itself is not run: its jobs would change the data set the job benchmarks measure).
     worker_heartbeat.call_local()
     credentials = _credentials(fixtures["actors"])
     try:
@@ -75,6 +75,8 @@ def web_benchmarks(
             ceiling = {f"c{c}": _wrk(f"{base}/healthz/", {}, c, duration_s) for c in concurrencies}
             results = {}
             for endpoint in endpoints:
+                worker_heartbeat.call_local()
+                connections.close_all()
                 headers = credentials[endpoint.actor][endpoint.auth]
                 _check_answer(port, endpoint, headers)
                 row = {
@@ -169,14 +171,17 @@ def _work_per_request(endpoint: Endpoint, headers: dict, repeat: int = 5) -> dic
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        status = client.get(endpoint.path).status_code
+        response = client.get(endpoint.path)
+    if response.status_code != 200 or not endpoint.check(response.content):
+        raise RuntimeError(
+            f"{endpoint.name} answered {response.status_code} in process, "
+            f"expected 200 with {endpoint.expects}"
+        )
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(repeat):
         client.get(endpoint.path)
     profile.disable()
-    if status != 200:
-        raise RuntimeError(f"{endpoint.name} answered {status} in process")
     return {
         "queries": len(queries),
         "python_calls": round(pstats.Stats(profile).total_calls / repeat),

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from dealercare.core.masking import mask_phone
 from dealercare.core.models import AuditLog
 from dealercare.customers.models import CustomerEvent
 from dealercare.followups.errors import OutcomeConflict, TaskClosed
@@ -60,6 +61,12 @@ def test_satisfied_closes_the_task_and_writes_attempt_timeline_and_audit(
     assert body["comment"] == "师傅很专业"
     assert body["reasons"] == []  # a box ticked before choosing "satisfied" is not a reason
     assert body["complaint_id"] is None
+    # The answer shows the customer's mobile masked, never whole (the detail too).
+    assert body["mobile_masked"] == mask_phone(customer_a.mobile)
+    detail = api_as(agent_a).get(f"/api/v1/follow-ups/{task.pk}")
+    for answer in (response, detail):
+        assert customer_a.mobile not in answer.content.decode()
+    assert detail.json() == body
     task.refresh_from_db()
     assert task.done_at == MONDAY
 

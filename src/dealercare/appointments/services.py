@@ -297,21 +297,25 @@ _ACTIONS = {
 }
 
 
+def _too_early(appointment: Appointment, target: str, at: dt.datetime) -> bool:
+    # A customer is a no-show only once the booked time has come.
+    return target == Status.NO_SHOW and appointment.start > at
+
+
 def appointment_actions_open(appointment: Appointment, *, at: dt.datetime) -> list[str]:
-    """The status changes staff may make now (no-show only once the booked time has come),
-    by the same rules the transitions check."""
+    """The status changes staff may make at `at` (for the buttons a page offers), by the rules
+    the transitions check."""
     return [
         action
         for action, (allowed, target, _zh, _en) in _ACTIONS.items()
-        if appointment.status in allowed
-        and not (target == Status.NO_SHOW and appointment.start > at)
+        if appointment.status in allowed and not _too_early(appointment, target, at)
     ]
 
 
 @transaction.atomic
 def _transition(*, appointment: Appointment, action: str, actor, note: str = "") -> Appointment:
     allowed, target, action_zh, action_en = _ACTIONS[action]
-    if target == Status.NO_SHOW and appointment.start > timezone.now():
+    if _too_early(appointment, target, timezone.now()):
         raise IllegalTransition("尚未到预约时间", action_zh, action_en + " before its start")
     # Re-read under the write lock (a row lock on PostgreSQL; the IMMEDIATE transaction holds
     # the database's write lock on SQLite): two advisors clicking at once must not both

@@ -46,7 +46,7 @@ def _with_buttons(appointments: list[Appointment]) -> None:
     """Sets each appointment's status buttons (`buttons`: url, label, secondary) once per page
     rather than working them out in the template for every booking (most of its time)."""
     now = timezone.now()
-    labels = {action: str(label) for action, (_, label, _) in ACTION_BUTTONS.items()}
+    labels = {action: str(label) for action, (_url, label, _style) in ACTION_BUTTONS.items()}
     for appointment in appointments:
         appointment.buttons = [
             (

@@ -161,7 +161,7 @@ def worklist_rows(
             due_state="overdue" if due < today else "due-today" if due == today else "",
             due_text=due.strftime("%m-%d"),
             kind_label=kinds.get(row["kind"], row["kind"]),
-            mobile_masked=mask_phone(row["customer_mobile"]),
+            mobile_masked=mask_phone(row.pop("customer_mobile")),
             job_type_label=job_types.get(row["job_type"], row["job_type"]),
             next_call_text=(
                 row["next_attempt_on"].strftime("%m-%d") if row["next_attempt_on"] > today else ""
