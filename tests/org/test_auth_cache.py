@@ -289,3 +289,13 @@ def test_revoking_a_token_while_redis_cannot_be_reached_is_refused(store_a, agen
     with pytest.raises(RedisConnectionError), transaction.atomic():
         token.delete()
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_renaming_a_store_while_redis_cannot_be_reached_is_refused(store_a, redis_down):
+    """Like the admin's save (one transaction): the change fails rather than leave every staff
+    page showing the old name from the cache once Redis is back."""
+    store_a.name = "北京朝阳旗舰店"
+    with pytest.raises(RedisConnectionError), transaction.atomic():
+        store_a.save()
+    store_a.refresh_from_db()
+    assert store_a.name == "北京朝阳店"
