@@ -14,6 +14,11 @@ from .models import Appointment
 Status = Appointment.Status
 
 
+def _not_found() -> NotFound:
+    # The same answer whether the appointment does not exist or belongs to another store.
+    return NotFound("预约不存在。", "Appointment not found.")
+
+
 def appointment_list(
     *,
     actor,
@@ -68,7 +73,7 @@ def appointment_row(*, actor, appointment_id: int) -> dict:
     """One appointment as the API shows it (list_rows)."""
     row = list_rows(appointment_list(actor=actor).filter(pk=appointment_id)).first()
     if row is None:
-        raise NotFound("预约不存在。", "Appointment not found.")
+        raise _not_found()
     return row
 
 
@@ -90,7 +95,7 @@ def appointment_get(*, actor, appointment_id: int) -> Appointment:
         .first()
     )
     if found is None:
-        raise NotFound("预约不存在。", "Appointment not found.")
+        raise _not_found()
     return found
 
 

@@ -29,6 +29,11 @@ Status, Result = FollowUpTask.Status, FollowUpTask.Result
 OPEN = [Status.PENDING, Status.IN_PROGRESS]
 
 
+def _not_found() -> NotFound:
+    # The same answer whether the follow-up does not exist or belongs to another store.
+    return NotFound("回访任务不存在。", "Follow-up not found.")
+
+
 def follow_up_list(
     *,
     actor,
@@ -89,7 +94,7 @@ def follow_up_row(*, actor, task_id: int) -> dict:
     """One task as the API shows it (list_rows)."""
     row = list_rows(follow_up_list(actor=actor).filter(pk=task_id)).first()
     if row is None:
-        raise NotFound("回访任务不存在。", "Follow-up not found.")
+        raise _not_found()
     return row
 
 
@@ -174,7 +179,7 @@ def worklist_rows(
 def follow_up_get(*, actor, task_id: int) -> FollowUpTask:
     task = follow_up_list(actor=actor).filter(pk=task_id).first()
     if task is None:
-        raise NotFound("回访任务不存在。", "Follow-up not found.")
+        raise _not_found()
     return task
 
 
